@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+import type { ResourceAddress } from './address.js';
+import type { FieldPath } from './diagnostics.js';
+import type { Attributes } from './resource.js';
+
+/** How the planner treats one attribute of a kind. */
+export interface FieldRule {
+  /** Changing it cannot be done in place: the resource is deleted and created again. */
+  readonly requiresReplace?: boolean;
+  /** Only used when creating; the live value cannot be read back, so it is never compared. */
+  readonly createOnly?: boolean;
+}
+
+/** A reference from one resource's spec to another resource, which becomes a graph edge. */
+export interface Reference {
+  readonly path: FieldPath;
+  readonly target: ResourceAddress;
+  /**
+   * `true`: the target must be declared in the manifests (a dangling one is an error).
+   * `false`: an edge only when the target is declared; otherwise it names something that
+   * already exists outside Steward (e.g. the `postgres` role owning a database).
+   */
+  readonly required: boolean;
+}
+
+/**
+ * Everything Steward knows about a kind without doing I/O: its schema, its references and how its
+ * attributes are compared. Providers implement the I/O for `managed` kinds.
+ */
+export interface KindDefinition<Spec = unknown> {
+  readonly kind: string;
+  readonly description: string;
+  /** Validates `spec` (lifecycle fields already removed) and produces the typed spec. */
+  readonly spec: z.ZodType<Spec>;
+  /**
+   * `target`: a connection other resources are managed through; it is never created or deleted.
+   * `managed`: has a lifecycle (create, update, delete) carried out by a provider.
+   */
+  readonly role: 'target' | 'managed';
+  /** Returns a message when `name` cannot be used as this kind's name. */
+  validateName(name: string): string | undefined;
+  references(spec: Spec): readonly Reference[];
+  /** The target resource this one is managed through (for managed kinds). */
+  target(spec: Spec): ResourceAddress | undefined;
+  /**
+   * The attributes the live resource must have once applied, in the same normalised form that the
+   * provider's observation returns. The planner compares exactly these keys.
+   */
+  desiredAttributes(name: string, spec: Spec): Attributes;
+  readonly fields: Readonly<Record<string, FieldRule>>;
+}

@@ -1,0 +1,62 @@
+import type { ResourceAddress } from './address.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { DesiredResource, JsonValue } from './resource.js';
+
+export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'no-op';
+
+export interface FieldChange {
+  readonly field: string;
+  /** `undefined` when the resource does not exist yet. */
+  readonly before: JsonValue | undefined;
+  /** `undefined` when the resource is being deleted. */
+  readonly after: JsonValue | undefined;
+  readonly requiresReplace: boolean;
+}
+
+export interface PlannedChange {
+  readonly address: ResourceAddress;
+  readonly kind: string;
+  readonly name: string;
+  readonly action: ChangeAction;
+  readonly changes: readonly FieldChange[];
+  /** Why this action was chosen, in words a user reads in the plan. */
+  readonly reason: string;
+  /** The target (connection) the change is carried out through. */
+  readonly target: ResourceAddress;
+  /** Addresses that must be applied before this one (for deletes: reversed). */
+  readonly dependsOn: readonly ResourceAddress[];
+  /** The declaration, for create/update/replace/no-op. Absent for deletes. */
+  readonly desired?: DesiredResource;
+  /** The resource exists live but Steward has no record of it: applying takes it over. */
+  readonly adopt: boolean;
+}
+
+export interface PlanSummary {
+  readonly create: number;
+  readonly update: number;
+  readonly replace: number;
+  readonly delete: number;
+  readonly noop: number;
+}
+
+export interface Plan {
+  /** Every resource considered, in apply order (creates/updates in dependency order, deletes in reverse). */
+  readonly changes: readonly PlannedChange[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly summary: PlanSummary;
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.changes.some((c) => c.action !== 'no-op');
+}
+
+export function summarize(changes: readonly PlannedChange[]): PlanSummary {
+  const count = (action: ChangeAction): number => changes.filter((c) => c.action === action).length;
+  return {
+    create: count('create'),
+    update: count('update'),
+    replace: count('replace'),
+    delete: count('delete'),
+    noop: count('no-op'),
+  };
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import type { KindDefinition } from '../core/index.js';
+import { portOrEnvSchema, sensitiveRefSchema, stringOrEnvSchema } from './common.js';
+
+export const POSTGRES_INSTANCE = 'PostgresInstance';
+
+export const postgresInstanceSpecSchema = z
+  .strictObject({
+    host: stringOrEnvSchema.default('localhost').describe('Host name or address of the server'),
+    port: portOrEnvSchema.default(5432).describe('TCP port of the server'),
+    database: stringOrEnvSchema.default('postgres').describe('Database to connect to for cluster-wide work'),
+    user: stringOrEnvSchema.default('postgres').describe('Role Steward connects as'),
+    password: sensitiveRefSchema.optional().describe('Password, as a reference such as {env: PGPASSWORD}; never a literal'),
+    sslmode: z
+      .enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full'])
+      .default('prefer')
+      .describe('TLS mode, with the meaning libpq gives it'),
+  })
+  .describe('A PostgreSQL server that other Postgres resources are managed through');
+
+export type PostgresInstanceSpec = z.infer<typeof postgresInstanceSpecSchema>;
+
+export const postgresInstanceKind: KindDefinition<PostgresInstanceSpec> = {
+  kind: POSTGRES_INSTANCE,
+  description: postgresInstanceSpecSchema.description ?? '',
+  spec: postgresInstanceSpecSchema,
+  role: 'target',
+  validateName: (name) => (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(name) ? undefined : 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+  references: () => [],
+  target: () => undefined,
+  desiredAttributes: () => ({}),
+  fields: {},
+};

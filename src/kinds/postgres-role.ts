@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { addressOf, type Attributes, type JsonValue, type KindDefinition } from '../core/index.js';
+import { connectionLimitSchema, postgresIdentifierProblem } from './common.js';
+import { POSTGRES_INSTANCE } from './postgres-instance.js';
+
+export const POSTGRES_ROLE = 'PostgresRole';
+
+/** Parameters whose value is a list; PostgreSQL stores them as `a, b` with each item quoted if needed. */
+export const LIST_PARAMETERS: ReadonlySet<string> = new Set([
+  'search_path',
+  'temp_tablespaces',
+  'local_preload_libraries',
+  'session_preload_libraries',
+]);
+
+const parameterValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z.string()).min(1)]);
+
+export const postgresRoleSpecSchema = z
+  .strictObject({
+    instance: z.string().min(1).describe('Name of the PostgresInstance this role lives on'),
+    login: z.boolean().default(false).describe('Whether the role can log in'),
+    superuser: z.boolean().default(false),
+    createdb: z.boolean().default(false),
+    createrole: z.boolean().default(false),
+    inherit: z.boolean().default(true),
+    replication: z.boolean().default(false),
+    bypassrls: z.boolean().default(false),
+    connectionLimit: connectionLimitSchema.default(-1),
+    validUntil: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .default(null)
+      .describe('Time after which the password stops working (ISO 8601); null for never'),
+    config: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'must be a configuration parameter name such as statement_timeout'),
+        parameterValueSchema,
+      )
+      .default({})
+      .describe('Session defaults set with ALTER ROLE ... SET, e.g. search_path or statement_timeout'),
+    comment: z.string().nullable().default(null),
+  })
+  .describe('A PostgreSQL role (user or group)');
+
+export type PostgresRoleSpec = z.infer<typeof postgresRoleSpecSchema>;
+
+/** Renders a list item the way PostgreSQL's quote_ident would, so desired and observed compare equal. */
+function quoteListItem(item: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(item) ? item : `"${item.replace(/"/g, '""')}"`;
+}
+
+/** The text PostgreSQL keeps in `rolconfig` for a parameter value. */
+export function storedParameterValue(name: string, value: string | number | boolean | readonly string[]): string {
+  if (Array.isArray(value)) return value.map(quoteListItem).join(', ');
+  if (typeof value === 'string' && LIST_PARAMETERS.has(name.toLowerCase())) {
+    return value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '')
+      .map((v) => (v.startsWith('"') ? v : quoteListItem(v)))
+      .join(', ');
+  }
+  return String(value);
+}
+
+/** The list items to send in `ALTER ROLE ... SET name TO item, item`. */
+export function parameterItems(name: string, value: string | number | boolean | readonly string[]): readonly string[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string' && LIST_PARAMETERS.has(name.toLowerCase())) {
+    return value
+      .split(',')
+      .map((v) => v.trim().replace(/^"(.*)"$/, '$1'))
+      .filter((v) => v !== '');
+  }
+  return [String(value)];
+}
+
+export function normalizeTimestamp(value: string | null): string | null {
+  if (value === null) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+export const postgresRoleKind: KindDefinition<PostgresRoleSpec> = {
+  kind: POSTGRES_ROLE,
+  description: postgresRoleSpecSchema.description ?? '',
+  spec: postgresRoleSpecSchema,
+  role: 'managed',
+  validateName: (name) => {
+    if (name.startsWith('pg_')) return 'role names starting with "pg_" are reserved by PostgreSQL';
+    return postgresIdentifierProblem(name);
+  },
+  references: (spec) => [{ path: ['spec', 'instance'], target: addressOf(POSTGRES_INSTANCE, spec.instance), required: true }],
+  target: (spec) => addressOf(POSTGRES_INSTANCE, spec.instance),
+  desiredAttributes: (_name, spec): Attributes => {
+    const config: Record<string, JsonValue> = {};
+    for (const key of Object.keys(spec.config).sort()) {
+      config[key.toLowerCase()] = storedParameterValue(key, spec.config[key]!);
+    }
+    return {
+      login: spec.login,
+      superuser: spec.superuser,
+      createdb: spec.createdb,
+      createrole: spec.createrole,
+      inherit: spec.inherit,
+      replication: spec.replication,
+      bypassrls: spec.bypassrls,
+      connectionLimit: spec.connectionLimit,
+      validUntil: normalizeTimestamp(spec.validUntil),
+      config,
+      comment: spec.comment,
+    };
+  },
+  fields: {},
+};

@@ -1,6 +1,6 @@
 import type { ResourceAddress } from './address.js';
 import type { Diagnostic } from './diagnostics.js';
-import type { DesiredResource, JsonValue } from './resource.js';
+import type { Attributes, DesiredResource, JsonValue } from './resource.js';
 
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'no-op';
 
@@ -25,6 +25,8 @@ export interface PlannedChange {
   readonly target: ResourceAddress;
   /** Addresses that must be applied before this one (for deletes: reversed). */
   readonly dependsOn: readonly ResourceAddress[];
+  /** What the refresh found live, when the resource exists. */
+  readonly observed?: Attributes;
   /** The declaration, for create/update/replace/no-op. Absent for deletes. */
   readonly desired?: DesiredResource;
   /** The resource exists live but Steward has no record of it: applying takes it over. */

@@ -1,0 +1,157 @@
+import {
+  buildGraph,
+  summarize,
+  topologicalOrder,
+  type Diagnostic,
+  type DesiredResource,
+  type KindDefinition,
+  type Observation,
+  type Plan,
+  type PlannedChange,
+  type ResourceAddress,
+} from '../core/index.js';
+import { creationChanges, deletionChanges, diffAttributes } from './diff.js';
+import type { PriorRecord } from './prior.js';
+
+export interface PlanInput {
+  readonly desired: readonly DesiredResource[];
+  readonly prior: readonly PriorRecord[];
+  /** Live observations by address; a managed resource without one could not be observed. */
+  readonly observations: ReadonlyMap<string, Observation>;
+  readonly kinds: ReadonlyMap<string, KindDefinition>;
+}
+
+export interface PlanResult extends Plan {
+  /** State records whose resource is gone both from the manifests and from the target. */
+  readonly forget: readonly ResourceAddress[];
+}
+
+function planDesired(resource: DesiredResource, kind: KindDefinition, prior: PriorRecord | undefined, observation: Observation): PlannedChange {
+  const desiredAttrs = kind.desiredAttributes(resource.name, resource.spec);
+  const base = {
+    address: resource.address,
+    kind: resource.kind,
+    name: resource.name,
+    target: resource.target!,
+    dependsOn: [] as ResourceAddress[],
+    desired: resource,
+  };
+  if (!observation.exists) {
+    const reason = prior ? 'it was deleted outside Steward' : 'it does not exist yet';
+    return { ...base, action: 'create', changes: creationChanges(desiredAttrs), reason, adopt: false };
+  }
+  const changes = diffAttributes(desiredAttrs, observation.attributes, kind.fields);
+  const adopt = prior === undefined;
+  const observed = observation.attributes;
+  if (changes.length === 0) {
+    return { ...base, observed, action: 'no-op', changes, reason: adopt ? 'it exists as declared and will be adopted' : 'it is up to date', adopt };
+  }
+  const forcing = changes.filter((c) => c.requiresReplace).map((c) => c.field);
+  if (forcing.length > 0) {
+    return { ...base, observed, action: 'replace', changes, reason: `${forcing.join(', ')} cannot change in place`, adopt };
+  }
+  const drifted = prior !== undefined ? 'it differs from the manifest' : 'it exists with other settings and will be adopted';
+  return { ...base, observed, action: 'update', changes, reason: drifted, adopt };
+}
+
+/**
+ * Pure planning: (desired resources, prior state, live observations) → ordered changes.
+ * Creates and updates come after what they depend on; a delete comes after every change to the
+ * resources that depended on it (so a role is dropped only once nothing it owned still needs it).
+ */
+export function planChanges(input: PlanInput): PlanResult {
+  const diagnostics: Diagnostic[] = [];
+  const changes: PlannedChange[] = [];
+  const forget: ResourceAddress[] = [];
+  const priorByAddress = new Map(input.prior.map((p) => [p.address, p]));
+  const desiredAddresses = new Set(input.desired.map((d) => d.address as string));
+
+  for (const resource of input.desired) {
+    const kind = input.kinds.get(resource.kind);
+    if (!kind || kind.role !== 'managed') continue;
+    const observation = input.observations.get(resource.address);
+    if (!observation) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'unresolved-reference',
+        summary: `${resource.address} could not be observed`,
+        address: resource.address,
+        location: resource.source,
+      });
+      continue;
+    }
+    changes.push(planDesired(resource, kind, priorByAddress.get(resource.address), observation));
+  }
+
+  for (const record of input.prior) {
+    if (desiredAddresses.has(record.address)) continue;
+    const address = record.address as ResourceAddress;
+    const observation = input.observations.get(record.address);
+    if (!observation) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'orphaned-resource',
+        summary: `${address} was removed from the manifests, but its target ${record.target ?? '(none)'} is no longer declared, so it cannot be deleted`,
+        hint: `declare ${record.target ?? 'its target'} again so Steward can delete it, or stop managing it with \`steward state rm ${address}\``,
+        address,
+      });
+      continue;
+    }
+    if (!observation.exists) {
+      forget.push(address);
+      continue;
+    }
+    if (record.protect) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'protected-resource',
+        summary: `${address} is protected (protect: true) and cannot be deleted`,
+        detail: 'It was removed from the manifests, which would delete it.',
+        hint: 'restore its manifest; to delete it, first apply it with protect: false, then remove it',
+        address,
+      });
+      continue;
+    }
+    changes.push({
+      address,
+      kind: record.kind,
+      name: record.name,
+      target: (record.target ?? '') as ResourceAddress,
+      action: 'delete',
+      observed: observation.attributes,
+      changes: deletionChanges(observation.attributes),
+      reason: 'it was removed from the manifests',
+      dependsOn: [],
+      adopt: false,
+    });
+  }
+
+  const ordered = orderChanges(changes, input.prior);
+  return { changes: ordered, diagnostics, summary: summarize(ordered), forget };
+}
+
+function orderChanges(changes: readonly PlannedChange[], prior: readonly PriorRecord[]): readonly PlannedChange[] {
+  const byAddress = new Map(changes.map((c) => [c.address as string, c]));
+  const priorDependants = new Map<string, string[]>();
+  for (const record of prior) {
+    for (const dep of record.dependencies) priorDependants.set(dep, [...(priorDependants.get(dep) ?? []), record.address]);
+  }
+  const executionDeps = (change: PlannedChange): ResourceAddress[] => {
+    if (change.action === 'delete') {
+      const before = (priorDependants.get(change.address) ?? []).filter((a) => byAddress.has(a));
+      return before as ResourceAddress[];
+    }
+    const deps = (change.desired?.dependsOn ?? []).filter((a) => {
+      const dep = byAddress.get(a);
+      return dep !== undefined && dep.action !== 'delete';
+    });
+    return deps;
+  };
+  const withDeps = new Map(changes.map((c) => [c.address as string, { ...c, dependsOn: executionDeps(c) }]));
+  const graph = buildGraph(
+    [...withDeps.keys()] as ResourceAddress[],
+    (a) => withDeps.get(a)?.dependsOn ?? [],
+  );
+  return topologicalOrder(graph).map((a) => withDeps.get(a)!);
+}
+

@@ -1,0 +1,59 @@
+import type { Attributes } from '../core/index.js';
+
+/** A pending mutation, recorded before the provider is called. */
+export interface RecordedIntent {
+  readonly id: string;
+  readonly runId: string;
+  readonly address: string;
+  readonly action: string;
+}
+
+export interface RecordedState {
+  readonly address: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly target: string | null;
+  readonly specHash: string;
+  readonly attributes: Attributes;
+  readonly providerId: string | null;
+  readonly dependencies: readonly string[];
+  readonly protect: boolean;
+}
+
+export type StateAction = 'create' | 'update' | 'replace' | 'delete' | 'adopt' | 'refresh' | 'recover';
+
+/**
+ * What the executor needs from the state store. Contract: `recordIntent` writes the intent and its
+ * audit entry atomically and throws if it cannot — the executor then does not call the provider
+ * (fail closed).
+ */
+export interface ApplyRecorder {
+  recordIntent(intent: {
+    readonly runId: string;
+    readonly actor: string;
+    readonly address: string;
+    readonly action: string;
+    readonly beforeHash: string | null;
+    readonly afterHash: string | null;
+    readonly detail?: unknown;
+  }): Promise<RecordedIntent>;
+  resolveIntent(
+    intent: RecordedIntent,
+    outcome: { readonly status: 'succeeded' | 'failed' | 'recovered'; readonly afterHash?: string | null; readonly error?: string; readonly detail?: unknown },
+  ): Promise<void>;
+  putResource(record: RecordedState, change: { readonly runId: string; readonly action: StateAction }): Promise<unknown>;
+  removeResource(address: string, change: { readonly runId: string; readonly action: StateAction }): Promise<void>;
+  readonly audit: {
+    append(entry: {
+      readonly actor: string;
+      readonly runId: string | null;
+      readonly address: string | null;
+      readonly action: string;
+      readonly beforeHash: string | null;
+      readonly afterHash: string | null;
+      readonly outcome: 'pending' | 'succeeded' | 'failed' | 'recovered' | 'info';
+      readonly error: string | null;
+      readonly detail?: unknown;
+    }): Promise<unknown>;
+  };
+}

@@ -1,0 +1,43 @@
+import type { DesiredResource, KindDefinition, Observation } from '../core/index.js';
+import type { PriorRecord } from './prior.js';
+import type { SessionPool } from './sessions.js';
+
+export interface RefreshInput {
+  readonly desired: readonly DesiredResource[];
+  readonly prior: readonly PriorRecord[];
+  readonly kinds: ReadonlyMap<string, KindDefinition>;
+  readonly sessions: SessionPool;
+}
+
+/**
+ * Observes every managed resource that is declared or recorded in the state, set-based: one
+ * `observe` call per (target, kind), whatever the number of resources. Resources whose target is
+ * not declared get no observation; the planner reports them.
+ */
+export async function refresh(input: RefreshInput): Promise<ReadonlyMap<string, Observation>> {
+  const groups = new Map<string, { target: string; kind: string; names: Map<string, string> }>();
+  const add = (target: string | null | undefined, kind: string, name: string, address: string): void => {
+    if (!target || !input.sessions.isDeclared(target)) return;
+    const key = `${target}\u0000${kind}`;
+    const group = groups.get(key) ?? { target, kind, names: new Map<string, string>() };
+    group.names.set(name, address);
+    groups.set(key, group);
+  };
+  for (const resource of input.desired) {
+    if (input.kinds.get(resource.kind)?.role === 'managed') add(resource.target, resource.kind, resource.name, resource.address);
+  }
+  for (const record of input.prior) add(record.target, record.kind, record.name, record.address);
+
+  const observations = new Map<string, Observation>();
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const session = await input.sessions.session(group.target);
+      const found = await session.observe(group.kind, [...group.names.keys()]);
+      for (const [name, address] of group.names) {
+        const attributes = found.get(name);
+        observations.set(address, attributes ? { exists: true, attributes } : { exists: false, attributes: {} });
+      }
+    }),
+  );
+  return observations;
+}

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { KINDS } from '../../kinds/index.js';
+import { declare, testEnv, testInstance, uniqueName } from '../../../test/fixtures.js';
+import { providerConformance } from '../../../test/provider-conformance.js';
+import { postgresProvider } from './provider.js';
+
+const target = testInstance();
+
+providerConformance({
+  provider: postgresProvider({ maxConnections: 2, lockTimeoutMs: 5_000 }, testEnv()),
+  target,
+  kinds: KINDS,
+  snapshot: async () => {
+    // Every role and database row and setting the provider can read or write, read independently.
+    const { host, port, user, password } = inject('pg');
+    const client = new pg.Client({ host, port, user, password, database: 'postgres' });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`
+        SELECT (SELECT json_agg(r ORDER BY r.rolname) FROM pg_roles r)::text AS roles,
+               (SELECT json_agg(d ORDER BY d.datname) FROM pg_database d)::text AS dbs,
+               (SELECT json_agg(s ORDER BY s.setrole, s.setdatabase) FROM pg_db_role_setting s)::text AS settings,
+               (SELECT json_agg(c ORDER BY c.objoid) FROM pg_shdescription c)::text AS comments`);
+      return createHash('sha256').update(JSON.stringify(rows)).digest('hex');
+    } finally {
+      await client.end();
+    }
+  },
+  cases: [
+    {
+      description: 'PostgresRole with every attribute',
+      make: () => {
+        const name = uniqueName('conf_role');
+        return {
+          created: declare('PostgresRole', name, {
+            instance: 'test',
+            login: true,
+            connectionLimit: 3,
+            validUntil: '2031-01-02T03:04:05Z',
+            config: { statement_timeout: '30s', search_path: ['app', 'public'] },
+            comment: 'made by the conformance suite',
+          }),
+          updated: declare('PostgresRole', name, {
+            instance: 'test',
+            login: false,
+            createdb: true,
+            inherit: false,
+            connectionLimit: 7,
+            validUntil: null,
+            config: { work_mem: '64MB', search_path: '"$user", public' },
+            comment: null,
+          }),
+        };
+      },
+    },
+    {
+      description: 'PostgresDatabase',
+      make: () => {
+        const name = uniqueName('conf_db');
+        return {
+          created: declare('PostgresDatabase', name, { instance: 'test', owner: 'postgres', encoding: 'utf-8', connectionLimit: 5, comment: 'first' }),
+          updated: declare('PostgresDatabase', name, { instance: 'test', owner: 'postgres', encoding: 'UTF8', connectionLimit: -1, comment: 'second' }),
+        };
+      },
+    },
+  ],
+});

@@ -1,0 +1,37 @@
+import { StewardError, type DesiredResource, type Provider, type ProviderSession } from '../../core/index.js';
+import { POSTGRES_INSTANCE, type PostgresInstanceSpec } from '../../kinds/index.js';
+import { connectInstance, type ConnectOptions } from './connection.js';
+import { databaseHandler } from './database.js';
+import type { KindHandler } from './kind-handler.js';
+import { roleHandler } from './role.js';
+
+const HANDLERS: ReadonlyMap<string, KindHandler> = new Map([roleHandler, databaseHandler].map((h) => [h.kind, h]));
+
+function handlerFor(kind: string): KindHandler {
+  const handler = HANDLERS.get(kind);
+  if (!handler) throw new StewardError('internal', `the postgres provider does not manage kind ${kind}`);
+  return handler;
+}
+
+export const DEFAULT_CONNECT_OPTIONS: ConnectOptions = { maxConnections: 4, lockTimeoutMs: 10_000 };
+
+export function postgresProvider(options: ConnectOptions = DEFAULT_CONNECT_OPTIONS, env: NodeJS.ProcessEnv = process.env): Provider {
+  return {
+    name: 'postgres',
+    targetKind: POSTGRES_INSTANCE,
+    kinds: [...HANDLERS.keys()],
+    connect: async (target: DesiredResource): Promise<ProviderSession> => {
+      const conn = await connectInstance(target as DesiredResource<PostgresInstanceSpec>, options, env);
+      return {
+        observe: (kind, names) => handlerFor(kind).observe(conn, names),
+        create: (resource) => handlerFor(resource.kind).create(conn, resource),
+        update: (resource, changes) => handlerFor(resource.kind).update(conn, resource, changes),
+        delete: (kind, name) => handlerFor(kind).delete(conn, name),
+        get statementCount() {
+          return conn.statementCount;
+        },
+        close: () => conn.close(),
+      };
+    },
+  };
+}

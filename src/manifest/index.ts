@@ -1,0 +1,3 @@
+export * from './files.js';
+export * from './json-schema.js';
+export * from './load.js';

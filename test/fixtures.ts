@@ -20,18 +20,18 @@ export function declare<Spec>(kind: string, name: string, spec: Record<string, u
   if (!definition) throw new Error(`unknown kind ${kind}`);
   const parsed = definition.spec.parse(spec) as Spec;
   const refs = definition.references(parsed).map((r) => r.target);
-  return {
+  const resource: DesiredResource<Spec> = {
     address: addressOf(kind, name),
     kind,
     name,
     metadata: { name, labels: {}, annotations: {} },
-    spec: parsed,
+    spec: parsed as Spec,
     dependsOn: refs,
     target: definition.target(parsed),
     protect: false,
     source: { file: 'test.yaml', line: 1, column: 1 },
-    ...extra,
   };
+  return { ...resource, ...extra } as DesiredResource<Spec>;
 }
 
 export function testInstance(name = 'test'): DesiredResource {

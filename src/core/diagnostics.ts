@@ -83,6 +83,7 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): readonly Di
     if (!la && !lb) return 0;
     if (!la) return 1;
     if (!lb) return -1;
-    return la.file.localeCompare(lb.file) || la.line - lb.line || la.column - lb.column;
+    const byFile = la.file < lb.file ? -1 : la.file > lb.file ? 1 : 0;
+    return byFile || la.line - lb.line || la.column - lb.column;
   });
 }

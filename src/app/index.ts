@@ -1,0 +1,3 @@
+export * from './actor.js';
+export * from './project.js';
+export * from './reconcile.js';

@@ -1,0 +1,192 @@
+import {
+  hasChanges,
+  hasErrors,
+  type Diagnostic,
+  type DesiredResource,
+  type KindDefinition,
+} from '../core/index.js';
+import {
+  applyPlan,
+  planChanges,
+  recoverIntents,
+  refresh,
+  SessionPool,
+  type ApplyEvent,
+  type ApplyResult,
+  type PlanResult,
+  type PriorRecord,
+  type Recovery,
+} from '../engine/index.js';
+import type { Store } from '../store/index.js';
+import { currentActor } from './actor.js';
+import { loadProject, providersFor, withStore, type ProjectOptions } from './project.js';
+
+export interface PlanReport {
+  readonly plan: PlanResult;
+  /** Intents an interrupted run left behind (plan only reports them; apply recovers them). */
+  readonly pendingIntents: readonly { readonly address: string; readonly action: string }[];
+  readonly recoveries: readonly Recovery[];
+  /** Statements sent to each target during the refresh. */
+  readonly statements: Readonly<Record<string, number>>;
+  readonly files: readonly string[];
+}
+
+export interface ApplyReport extends PlanReport {
+  readonly runId?: string;
+  /** Absent when there was nothing to do or the user declined. */
+  readonly apply?: ApplyResult;
+  readonly approved: boolean;
+}
+
+export interface ApplyHooks {
+  /** Called with the plan when it has changes; resolve `true` to go ahead. */
+  confirm(report: PlanReport): Promise<boolean>;
+  onEvent?(event: ApplyEvent): void;
+  readonly signal?: AbortSignal;
+}
+
+function priorOf(records: Awaited<ReturnType<Store['listResources']>>): readonly PriorRecord[] {
+  return records.map((r) => ({
+    address: r.address,
+    kind: r.kind,
+    name: r.name,
+    target: r.target,
+    dependencies: r.dependencies,
+    protect: r.protect,
+    specHash: r.specHash,
+    attributes: r.attributes as PriorRecord['attributes'],
+  }));
+}
+
+interface Refreshed {
+  readonly plan: PlanResult;
+  readonly prior: readonly PriorRecord[];
+  readonly recoveries: readonly Recovery[];
+  readonly pendingIntents: readonly { readonly address: string; readonly action: string }[];
+}
+
+async function refreshAndPlan(
+  store: Store,
+  desired: readonly DesiredResource[],
+  kinds: ReadonlyMap<string, KindDefinition>,
+  sessions: SessionPool,
+  recovery: { readonly runId: string } | undefined,
+): Promise<Refreshed> {
+  let prior = priorOf(await store.listResources());
+  const intents = await store.unresolvedIntents();
+  const observations = await refresh({ desired, prior, kinds, sessions });
+  let recoveries: readonly Recovery[] = [];
+  if (recovery && intents.length > 0) {
+    recoveries = await recoverIntents({
+      intents,
+      observations,
+      desired: new Map(desired.map((d) => [d.address as string, d])),
+      prior: new Map(prior.map((p) => [p.address, p])),
+      recorder: store,
+      runId: recovery.runId,
+    });
+    prior = priorOf(await store.listResources());
+  }
+  const plan = planChanges({ desired, prior, observations, kinds });
+  const left = recovery ? recoveries.filter((r) => r.outcome !== 'recovered') : intents;
+  return { plan, prior, recoveries, pendingIntents: left.map((i) => ({ address: i.address, action: i.action })) };
+}
+
+function withIntentWarnings(plan: PlanResult, pending: Refreshed['pendingIntents']): PlanResult {
+  if (pending.length === 0) return plan;
+  const warnings: Diagnostic[] = pending.map((p) => ({
+    severity: 'warning',
+    code: 'unresolved-reference',
+    summary: `an earlier run was interrupted while it was going to ${p.action} ${p.address}`,
+    hint: 'apply re-observes it and reconciles it; nothing needs to be done by hand',
+    address: p.address,
+  }));
+  return { ...plan, diagnostics: [...plan.diagnostics, ...warnings] };
+}
+
+async function counts(sessions: SessionPool): Promise<Readonly<Record<string, number>>> {
+  return Object.fromEntries(await sessions.statementCounts());
+}
+
+/** `steward plan`: read-only; nothing is written to the targets or the state. */
+export async function runPlan(options: ProjectOptions, mode: { readonly destroy?: boolean } = {}): Promise<PlanReport> {
+  const project = await loadProject(options);
+  const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
+  return withStore(options, async (store) => {
+    const sessions = new SessionPool(providersFor(options), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
+    try {
+      const refreshed = await refreshAndPlan(store, desired, project.kinds, sessions, undefined);
+      return {
+        plan: withIntentWarnings(refreshed.plan, refreshed.pendingIntents),
+        pendingIntents: refreshed.pendingIntents,
+        recoveries: [],
+        statements: await counts(sessions),
+        files: project.files,
+      };
+    } finally {
+      await sessions.closeAll();
+    }
+  });
+}
+
+/**
+ * `steward apply` / `destroy`: one at a time per project (the apply lock), recorded as a run with
+ * audit entries for its start, every mutation (intent and outcome) and its end.
+ */
+export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode: { readonly destroy?: boolean } = {}): Promise<ApplyReport> {
+  const project = await loadProject(options);
+  const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
+  const actor = currentActor(options.env);
+  return withStore(options, async (store) => {
+    const lock = await store.acquireApplyLock({ timeoutMs: options.lockTimeoutMs });
+    const sessions = new SessionPool(providersFor(options), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
+    const command = mode.destroy ? 'destroy' : 'apply';
+    const runId = await store.startRun({ command, actor });
+    let status: 'succeeded' | 'failed' | 'partial' = 'failed';
+    let summary: unknown = { error: 'the run stopped before planning finished' };
+    try {
+      const refreshed = await refreshAndPlan(store, desired, project.kinds, sessions, { runId });
+      const plan = withIntentWarnings(refreshed.plan, refreshed.pendingIntents);
+      const base: PlanReport = {
+        plan,
+        pendingIntents: refreshed.pendingIntents,
+        recoveries: refreshed.recoveries,
+        statements: await counts(sessions),
+        files: project.files,
+      };
+      if (hasErrors(plan.diagnostics)) {
+        summary = { planned: plan.summary, error: 'the plan has errors' };
+        return { ...base, runId, approved: false };
+      }
+      // Adoptions and forgotten records only touch the state; only real changes need a yes.
+      const approved = !hasChanges(plan) || (await hooks.confirm(base));
+      if (!approved) {
+        status = 'failed';
+        summary = { planned: plan.summary, error: 'not approved' };
+        return { ...base, runId, approved: false };
+      }
+      const apply = await applyPlan(plan, {
+        recorder: store,
+        sessions,
+        kinds: project.kinds,
+        prior: refreshed.prior,
+        runId,
+        actor,
+        parallelism: options.parallelism,
+        onEvent: hooks.onEvent,
+        signal: hooks.signal,
+      });
+      const failed = apply.results.filter((r) => r.status !== 'succeeded').length;
+      status = failed === 0 ? 'succeeded' : apply.results.some((r) => r.status === 'succeeded') ? 'partial' : 'failed';
+      summary = { planned: plan.summary, succeeded: apply.results.length - failed, failed };
+      return { ...base, runId, approved: true, apply };
+    } catch (error) {
+      summary = { error: error instanceof Error ? error.message : String(error) };
+      throw error;
+    } finally {
+      await sessions.closeAll();
+      await store.finishRun(runId, status, summary).catch(() => undefined);
+      await lock.release();
+    }
+  });
+}

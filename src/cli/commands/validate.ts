@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { loadProject } from '../../app/index.js';
+import type { CommandContext } from '../context.js';
+
+export function registerValidate(program: Command, ctx: CommandContext, exit: (code: number) => void): void {
+  program
+    .command('validate')
+    .description('Check the manifests (syntax, schema, names, references, cycles) without contacting anything')
+    .option('--json', 'print the result as JSON', false)
+    .action(async (flags: { readonly json: boolean }, command: Command) => {
+      ctx.json = flags.json;
+      const options = ctx.project(command, 'validate');
+      const project = await loadProject(options);
+      const out = ctx.output;
+      if (flags.json) {
+        out.out(JSON.stringify({ formatVersion: '1', command: 'validate', ok: true, resources: project.resources.length, files: project.files, diagnostics: [] }, null, 2));
+      } else {
+        out.out(`${out.color.green(out.color.bold('Success!'))} ${project.resources.length} resources in ${project.files.length} files are valid.`);
+      }
+      exit(0);
+    });
+}

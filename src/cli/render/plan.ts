@@ -1,0 +1,64 @@
+import type { FieldChange, PlannedChange } from '../../core/index.js';
+import type { PlanResult } from '../../engine/index.js';
+import type { Colors } from '../output.js';
+import { showValue } from './values.js';
+
+const VERB: Readonly<Record<PlannedChange['action'], string>> = {
+  create: 'will be created',
+  update: 'will be updated in place',
+  replace: 'must be replaced',
+  delete: 'will be deleted',
+  'no-op': 'needs no change',
+};
+
+function symbol(action: PlannedChange['action'], color: Colors): string {
+  switch (action) {
+    case 'create':
+      return color.green('  +');
+    case 'update':
+      return color.yellow('  ~');
+    case 'replace':
+      return `${color.red('-')}/${color.green('+')}`;
+    case 'delete':
+      return color.red('  -');
+    case 'no-op':
+      return '   ';
+  }
+}
+
+function fieldLine(change: FieldChange, action: PlannedChange['action'], width: number, color: Colors): string {
+  const name = change.field.padEnd(width);
+  if (action === 'create') return `      ${color.green('+')} ${name} = ${showValue(change.after)}`;
+  if (action === 'delete') return `      ${color.red('-')} ${name} = ${showValue(change.before)}`;
+  const forces = change.requiresReplace ? color.red(' # forces replacement') : '';
+  return `      ${color.yellow('~')} ${name} = ${showValue(change.before)} ${color.dim('->')} ${showValue(change.after)}${forces}`;
+}
+
+/** Terraform-style description of every change, then the summary line. */
+export function renderPlan(plan: PlanResult, color: Colors): string {
+  const actionable = plan.changes.filter((c) => c.action !== 'no-op');
+  const adopted = plan.changes.filter((c) => c.action === 'no-op' && c.adopt);
+  const lines: string[] = [];
+  if (actionable.length === 0) {
+    lines.push(color.green(color.bold('No changes.')) + ' The live infrastructure matches the manifests.');
+    for (const c of adopted) lines.push(`  ${color.dim('#')} ${c.address} exists as declared and will be recorded in the state (adopted).`);
+    for (const a of plan.forget) lines.push(`  ${color.dim('#')} ${a} is gone and will be removed from the state.`);
+    return lines.join('\n');
+  }
+  lines.push('Steward will perform the following actions:', '');
+  for (const change of actionable) {
+    const adopt = change.adopt ? ' (adopting an existing resource)' : '';
+    lines.push(`  ${color.dim('#')} ${color.bold(change.address)} ${VERB[change.action]}: ${change.reason}${adopt}`);
+    lines.push(`${symbol(change.action, color)} ${change.address}`);
+    const width = Math.max(0, ...change.changes.map((f) => f.field.length));
+    for (const field of change.changes) lines.push(fieldLine(field, change.action, width, color));
+    lines.push('');
+  }
+  for (const c of adopted) lines.push(`  ${color.dim('#')} ${c.address} exists as declared and will be recorded in the state (adopted).`);
+  for (const a of plan.forget) lines.push(`  ${color.dim('#')} ${a} is gone and will be removed from the state.`);
+  const s = plan.summary;
+  lines.push(
+    `${color.bold('Plan:')} ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete.`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,211 @@
+import { StewardError, errorMessage } from '../core/errors.js';
+import { canonicalJson, sha256Hex } from '../core/hash.js';
+import type { JsonValue } from '../core/resource.js';
+import { auditJson, type AuditRow } from './audit-hash.js';
+import { fetchAuditPage, fetchAuditPageFast } from './audit-pages.js';
+import { AuditChainChecker, type AuditHead } from './audit-verify.js';
+import { toJsonValue } from './json.js';
+import type { SqlClient, SqlQueryable } from './sql-client.js';
+import type { AuditEntry, AuditFilter, AuditInput, AuditLog, AuditOutcome, AuditVerification } from './types.js';
+
+/** Entries per page when streaming; large enough that a million entries take ~100 queries. */
+const PAGE_SIZE = 20_000;
+
+const OUTCOMES: ReadonlySet<string> = new Set<AuditOutcome>(['pending', 'succeeded', 'failed', 'recovered', 'info']);
+
+/** The error every failed audit write becomes: the caller must not carry out the action. */
+export function auditWriteFailed(error: unknown): StewardError {
+  if (error instanceof StewardError && error.code === 'audit-write-failed') return error;
+  return new StewardError(
+    'audit-write-failed',
+    `could not write the audit log, so nothing was recorded and the action must not go ahead: ${errorMessage(error)}`,
+    { cause: error },
+  );
+}
+
+/**
+ * Appends one entry inside the caller's transaction (so it commits or rolls back with whatever
+ * it records). Appends are serialised by locking the one-row head: each reads the last seq and
+ * hash, inserts seq + 1 linked to that hash, and moves the head, all before commit.
+ */
+export async function appendAuditEntry(tx: SqlQueryable, input: AuditInput): Promise<AuditEntry> {
+  if (!OUTCOMES.has(input.outcome)) throw new Error(`unknown audit outcome '${String(input.outcome)}'`);
+  const [head] = await tx.query<{ last_seq: string; last_hash: string }>(
+    'SELECT last_seq::text AS last_seq, last_hash FROM steward.audit_head WHERE id = 1 FOR UPDATE',
+  );
+  if (head === undefined) throw new Error('the audit head record is missing');
+  const detail = toJsonValue(input.detail);
+  const content = {
+    seq: Number(head.last_seq) + 1,
+    time: new Date().toISOString(),
+    actor: input.actor,
+    runId: input.runId,
+    address: input.address,
+    action: input.action,
+    beforeHash: input.beforeHash,
+    afterHash: input.afterHash,
+    outcome: input.outcome,
+    error: input.error,
+    detail,
+    prevHash: head.last_hash,
+  };
+  // The definition of the hash: canonical JSON of every field but `hash` (throws on text that has
+  // no canonical form, such as lone surrogates, which fails the write closed).
+  const canonical = canonicalJson(content);
+  const row: AuditRow = { ...content, detail: detail === null ? null : canonicalJson(detail), hash: sha256Hex(canonical) };
+  if (auditJson(row) !== canonical) throw new Error(`entry ${row.seq} has no stable canonical form`);
+  await tx.query(
+    `INSERT INTO steward.audit_log (seq, "time", actor, run_id, address, action, before_hash, after_hash, outcome,
+                                    error, detail, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    [
+      row.seq,
+      row.time,
+      row.actor,
+      row.runId,
+      row.address,
+      row.action,
+      row.beforeHash,
+      row.afterHash,
+      row.outcome,
+      row.error,
+      row.detail,
+      row.prevHash,
+      row.hash,
+    ],
+  );
+  await tx.query('UPDATE steward.audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1', [row.seq, row.hash]);
+  return { ...content, detail, hash: row.hash };
+}
+
+async function readHead(q: SqlQueryable): Promise<AuditHead | undefined> {
+  const [head] = await q.query<{ last_seq: string; last_hash: string }>(
+    'SELECT last_seq::text AS last_seq, last_hash FROM steward.audit_head WHERE id = 1',
+  );
+  return head === undefined ? undefined : { lastSeq: Number(head.last_seq), lastHash: head.last_hash };
+}
+
+function decodeEntry(row: AuditRow): AuditEntry {
+  if (!OUTCOMES.has(row.outcome)) {
+    throw new StewardError('audit-tampered', `audit entry ${row.seq} has an unknown outcome '${row.outcome}'`);
+  }
+  let detail: JsonValue | null = null;
+  if (row.detail !== null) {
+    try {
+      detail = JSON.parse(row.detail) as JsonValue;
+    } catch {
+      throw new StewardError('audit-tampered', `audit entry ${row.seq} has a detail that is not JSON`);
+    }
+  }
+  return { ...row, outcome: row.outcome as AuditOutcome, detail };
+}
+
+/** Reads fail as `store-unavailable` unless they already say more (e.g. `audit-tampered`). */
+async function reading<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof StewardError) throw error;
+    throw new StewardError('store-unavailable', `could not ${what} the audit log: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+function checkCount(name: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
+    throw new StewardError('invalid-input', `${name} must be a non-negative integer, got ${value}`);
+  }
+}
+
+/**
+ * Streams every entry up to `throughSeq` in seq order, a page at a time (keyset pagination);
+ * the next page is requested before the current one is processed, so a server backend works
+ * while this process hashes.
+ */
+async function forEachRow(
+  q: SqlQueryable,
+  throughSeq: number | undefined,
+  visit: (rows: readonly AuditRow[]) => void | Promise<void>,
+): Promise<void> {
+  const fetchAfter = (afterSeq: number): Promise<readonly AuditRow[]> => {
+    const page = fetchAuditPageFast(q, { afterSeq, throughSeq, limit: PAGE_SIZE });
+    // Awaited below; this only stops a failure from counting as unhandled while we hash.
+    page.catch(() => undefined);
+    return page;
+  };
+  let next = fetchAfter(0);
+  for (;;) {
+    const rows = await next;
+    const last = rows.at(-1);
+    if (last === undefined) return;
+    next = rows.length < PAGE_SIZE ? Promise.resolve([]) : fetchAfter(last.seq);
+    await visit(rows);
+  }
+}
+
+export function createAuditLog(client: SqlClient): AuditLog {
+  return {
+    async append(entry: AuditInput): Promise<AuditEntry> {
+      try {
+        return await client.transaction((tx) => appendAuditEntry(tx, entry));
+      } catch (error) {
+        throw auditWriteFailed(error);
+      }
+    },
+
+    async list(filter: AuditFilter = {}): Promise<readonly AuditEntry[]> {
+      checkCount('limit', filter.limit);
+      checkCount('afterSeq', filter.afterSeq);
+      const entries: AuditEntry[] = [];
+      let afterSeq = filter.afterSeq ?? 0;
+      await reading('list', async () => {
+        for (;;) {
+          const want = filter.limit === undefined ? PAGE_SIZE : Math.min(PAGE_SIZE, filter.limit - entries.length);
+          if (want <= 0) break;
+          const rows = await fetchAuditPage(client, {
+            afterSeq,
+            limit: want,
+            address: filter.address,
+            runId: filter.runId,
+          });
+          for (const row of rows) entries.push(decodeEntry(row));
+          const last = rows.at(-1);
+          if (last === undefined || rows.length < want) break;
+          afterSeq = last.seq;
+        }
+      });
+      return entries;
+    },
+
+    async verify(): Promise<AuditVerification> {
+      return reading('verify', async () => {
+        // Entries after the head read here are appends made while verifying: left for next time.
+        const head = await readHead(client);
+        const checker = new AuditChainChecker();
+        await client.connection((connection) =>
+          forEachRow(connection, head?.lastSeq, (rows) => {
+            for (const row of rows) checker.add(row);
+          }),
+        );
+        return checker.finish(head);
+      });
+    },
+
+    async exportJsonl(write: (line: string) => void | Promise<void>): Promise<number> {
+      return reading('export', async () => {
+        const head = await readHead(client);
+        let count = 0;
+        await client.connection((connection) =>
+          forEachRow(connection, head?.lastSeq, async (rows) => {
+            for (const row of rows) {
+              const pending = write(`${auditJson(row, row.hash)}\n`);
+              if (pending !== undefined) await pending;
+              count++;
+            }
+          }),
+        );
+        return count;
+      });
+    },
+  };
+}
+

@@ -1,0 +1,134 @@
+import { StewardError } from '../core/errors.js';
+import type { AuditRow } from './audit-hash.js';
+import type { SqlQueryable } from './sql-client.js';
+
+export interface AuditPageQuery {
+  /** Only entries with a greater seq (keyset pagination). */
+  readonly afterSeq: number;
+  /** Only entries up to this seq, when given. */
+  readonly throughSeq?: number;
+  readonly limit: number;
+  readonly address?: string;
+  readonly runId?: string;
+}
+
+/**
+ * One page of entries in seq order. The page comes back as a single JSON text built by the
+ * database (one value to transfer and one `JSON.parse`), which is several times faster than
+ * row-by-row decoding, above all on PGlite.
+ */
+export async function fetchAuditPage(q: SqlQueryable, page: AuditPageQuery): Promise<readonly AuditRow[]> {
+  const [result] = await q.query<{ page: string | null }>(
+    `SELECT json_agg(json_build_array(seq, "time", actor, run_id, address, action, before_hash, after_hash,
+                                      outcome, error, detail, prev_hash, hash))::text AS page
+       FROM (SELECT * FROM steward.audit_log
+              WHERE seq > $1
+                AND ($2::bigint IS NULL OR seq <= $2)
+                AND ($3::text IS NULL OR address = $3)
+                AND ($4::text IS NULL OR run_id = $4)
+              ORDER BY seq
+              LIMIT $5) AS page_rows`,
+    [page.afterSeq, page.throughSeq ?? null, page.address ?? null, page.runId ?? null, page.limit],
+  );
+  if (result?.page === null || result?.page === undefined) return [];
+  const parsed: unknown = JSON.parse(result.page);
+  if (!Array.isArray(parsed)) throw malformed('the page is not an array');
+  return inSeqOrder(parsed.map(decodeRow));
+}
+
+function malformed(why: string): StewardError {
+  return new StewardError('audit-tampered', `the audit log cannot be read: ${why}`);
+}
+
+const FIELD = '\x1f';
+const RECORD = '\x1e';
+
+/** A nullable column, prefixed so that NULL ('') and every text value (with '=') stay distinct. */
+const nullable = (column: string): string => `coalesce('=' || ${column}, '')`;
+const fromNullable = (field: string): string | null => (field === '' ? null : field.slice(1));
+
+/**
+ * The same page as {@link fetchAuditPage} (without filters), in a cheaper encoding: the database
+ * joins columns with U+001F and rows with U+001E, which costs it about a third of building JSON.
+ * The page is only accepted if it splits into exactly the row count the database reports, each
+ * of exactly 13 fields: a value containing a separator breaks that, and the page is then fetched
+ * again as JSON. Used to stream the whole log (verify, export).
+ */
+export async function fetchAuditPageFast(
+  q: SqlQueryable,
+  page: Pick<AuditPageQuery, 'afterSeq' | 'throughSeq' | 'limit'>,
+): Promise<readonly AuditRow[]> {
+  const [result] = await q.query<{ n: number; page: string | null }>(
+    `SELECT count(*)::int AS n,
+            string_agg(concat_ws(E'\\x1f', seq, "time", actor, ${nullable('run_id')}, ${nullable('address')}, action,
+                                 ${nullable('before_hash')}, ${nullable('after_hash')}, outcome, ${nullable('error')},
+                                 ${nullable('detail')}, prev_hash, hash), E'\\x1e') AS page
+       FROM (SELECT * FROM steward.audit_log
+              WHERE seq > $1 AND ($2::bigint IS NULL OR seq <= $2)
+              ORDER BY seq
+              LIMIT $3) AS page_rows`,
+    [page.afterSeq, page.throughSeq ?? null, page.limit],
+  );
+  if (result === undefined || result.page === null) return [];
+  const records = result.page.split(RECORD);
+  const rows: AuditRow[] = [];
+  if (records.length === result.n) {
+    for (const record of records) {
+      const f = record.split(FIELD);
+      const seq = Number(f[0]);
+      if (f.length !== 13 || !Number.isSafeInteger(seq)) break;
+      rows.push({
+        seq,
+        time: f[1]!,
+        actor: f[2]!,
+        runId: fromNullable(f[3]!),
+        address: fromNullable(f[4]!),
+        action: f[5]!,
+        beforeHash: fromNullable(f[6]!),
+        afterHash: fromNullable(f[7]!),
+        outcome: f[8]!,
+        error: fromNullable(f[9]!),
+        detail: fromNullable(f[10]!),
+        prevHash: f[11]!,
+        hash: f[12]!,
+      });
+    }
+  }
+  if (rows.length !== result.n) return fetchAuditPage(q, page);
+  return inSeqOrder(rows);
+}
+
+/** Aggregates keep the subquery's order in practice but SQL does not promise it. */
+function inSeqOrder(rows: AuditRow[]): AuditRow[] {
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i - 1]!.seq > rows[i]!.seq) return rows.sort((a, b) => a.seq - b.seq);
+  }
+  return rows;
+}
+
+const isText = (value: unknown): value is string => typeof value === 'string';
+const isTextOrNull = (value: unknown): value is string | null => value === null || typeof value === 'string';
+
+function decodeRow(value: unknown): AuditRow {
+  if (!Array.isArray(value) || value.length !== 13) throw malformed('an entry is not a 13-column tuple');
+  const [seq, time, actor, runId, address, action, beforeHash, afterHash, outcome, error, detail, prevHash, hash] =
+    value as unknown[];
+  if (
+    typeof seq !== 'number' ||
+    !isText(time) ||
+    !isText(actor) ||
+    !isTextOrNull(runId) ||
+    !isTextOrNull(address) ||
+    !isText(action) ||
+    !isTextOrNull(beforeHash) ||
+    !isTextOrNull(afterHash) ||
+    !isText(outcome) ||
+    !isTextOrNull(error) ||
+    !isTextOrNull(detail) ||
+    !isText(prevHash) ||
+    !isText(hash)
+  ) {
+    throw malformed(`entry ${String(seq)} has a column of an unexpected type`);
+  }
+  return { seq, time, actor, runId, address, action, beforeHash, afterHash, outcome, error, detail, prevHash, hash };
+}

@@ -1,0 +1,27 @@
+export { openStore } from './open-store.js';
+export { maskDatabaseUrl } from './database-url.js';
+export { GENESIS_HASH } from './audit-hash.js';
+export type {
+  ApplyLockHandle,
+  AuditEntry,
+  AuditFilter,
+  AuditInput,
+  AuditLog,
+  AuditOutcome,
+  AuditProblem,
+  AuditProblemKind,
+  AuditVerification,
+  HistoryAction,
+  HistoryEntry,
+  HolderInfo,
+  Intent,
+  IntentInput,
+  IntentOutcome,
+  OpenStoreOptions,
+  ResourceChange,
+  RunInput,
+  RunStatus,
+  StateRecord,
+  StateRecordInput,
+  Store,
+} from './types.js';

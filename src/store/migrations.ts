@@ -1,0 +1,190 @@
+import { StewardError, errorMessage } from '../core/errors.js';
+import { MIGRATIONS_LOCK_KEY, STEWARD_LOCK_NAMESPACE } from './lock-keys.js';
+import type { SqlClient, SqlQueryable } from './sql-client.js';
+import { GENESIS_HASH } from './audit-hash.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** Plain SQL valid on PostgreSQL 14+ and PGlite, without parameters. */
+  readonly sql: string;
+}
+
+/**
+ * Versioned, append-only: a released migration is never edited; changes are new versions.
+ * Every table lives in schema `steward`.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'state, runs, intents and audit log',
+    sql: `
+CREATE TABLE steward.runs (
+  id uuid PRIMARY KEY,
+  command text NOT NULL,
+  actor text NOT NULL,
+  status text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'partial')),
+  summary jsonb,
+  started_at timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz
+);
+
+CREATE TABLE steward.resources (
+  address text PRIMARY KEY,
+  kind text NOT NULL,
+  name text NOT NULL,
+  target text,
+  spec_hash text NOT NULL,
+  attributes jsonb NOT NULL CHECK (jsonb_typeof(attributes) = 'object'),
+  provider_id text,
+  dependencies jsonb NOT NULL CHECK (jsonb_typeof(dependencies) = 'array'),
+  protect boolean NOT NULL,
+  version integer NOT NULL CHECK (version > 0),
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+
+-- Every version of every address, including removals (spec_hash and attributes null).
+CREATE TABLE steward.resource_history (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  address text NOT NULL,
+  version integer NOT NULL CHECK (version > 0),
+  run_id uuid NOT NULL REFERENCES steward.runs (id),
+  action text NOT NULL CHECK (action IN ('create', 'update', 'replace', 'delete', 'adopt', 'refresh', 'recover')),
+  spec_hash text,
+  attributes jsonb,
+  recorded_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (address, version)
+);
+
+-- Written before every mutation and resolved after it: a pending row outliving its process
+-- means a mutation may have happened without being recorded.
+CREATE TABLE steward.intents (
+  id uuid PRIMARY KEY,
+  run_id uuid NOT NULL REFERENCES steward.runs (id),
+  actor text NOT NULL,
+  address text NOT NULL,
+  action text NOT NULL,
+  before_hash text,
+  after_hash text,
+  detail jsonb,
+  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'succeeded', 'failed', 'recovered')),
+  error text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  resolved_at timestamptz
+);
+CREATE INDEX intents_pending ON steward.intents (created_at) WHERE status = 'pending';
+
+-- The hash chain. seq is written explicitly (no sequence) so a deleted row leaves a gap;
+-- time and detail are kept as the exact text that was hashed (ISO 8601; canonical JSON).
+CREATE TABLE steward.audit_log (
+  seq bigint PRIMARY KEY CHECK (seq > 0),
+  time text NOT NULL,
+  actor text NOT NULL,
+  run_id text,
+  address text,
+  action text NOT NULL,
+  before_hash text,
+  after_hash text,
+  outcome text NOT NULL CHECK (outcome IN ('pending', 'succeeded', 'failed', 'recovered', 'info')),
+  error text,
+  detail text,
+  prev_hash text NOT NULL,
+  hash text NOT NULL
+);
+CREATE INDEX audit_log_address ON steward.audit_log (address, seq) WHERE address IS NOT NULL;
+CREATE INDEX audit_log_run ON steward.audit_log (run_id, seq) WHERE run_id IS NOT NULL;
+
+-- The last entry appended, updated in the append transaction: entries cut off the end of the
+-- chain leave it pointing past the last row.
+CREATE TABLE steward.audit_head (
+  id integer PRIMARY KEY CHECK (id = 1),
+  last_seq bigint NOT NULL CHECK (last_seq >= 0),
+  last_hash text NOT NULL
+);
+INSERT INTO steward.audit_head (id, last_seq, last_hash) VALUES (1, 0, '${GENESIS_HASH}');
+
+CREATE FUNCTION steward.audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION 'steward.audit_log is append-only: % is not allowed', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END
+$fn$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON steward.audit_log
+  FOR EACH ROW EXECUTE FUNCTION steward.audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON steward.audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION steward.audit_log_append_only();
+
+CREATE FUNCTION steward.audit_head_forward_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.id = OLD.id AND NEW.last_seq > OLD.last_seq THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'steward.audit_head only moves forward: % is not allowed', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END
+$fn$;
+CREATE TRIGGER audit_head_forward_only BEFORE UPDATE OR DELETE ON steward.audit_head
+  FOR EACH ROW EXECUTE FUNCTION steward.audit_head_forward_only();
+CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON steward.audit_head
+  FOR EACH STATEMENT EXECUTE FUNCTION steward.audit_head_forward_only();
+`,
+  },
+];
+
+const BOOTSTRAP = `
+CREATE SCHEMA IF NOT EXISTS steward;
+CREATE TABLE IF NOT EXISTS steward.schema_migrations (
+  version integer PRIMARY KEY,
+  name text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+);`;
+
+async function appliedVersions(tx: SqlQueryable): Promise<readonly number[]> {
+  const [present] = await tx.query<{ present: boolean }>(
+    `SELECT to_regclass('steward.schema_migrations') IS NOT NULL AS present`,
+  );
+  // Only create what is missing: CREATE SCHEMA needs a privilege a store user may lack once an
+  // administrator has set the schema up.
+  if (present?.present !== true) await tx.exec(BOOTSTRAP);
+  const rows = await tx.query<{ version: number }>('SELECT version FROM steward.schema_migrations ORDER BY version');
+  return rows.map((row) => row.version);
+}
+
+/**
+ * Brings the schema up to date in one transaction. On PostgreSQL a transaction-scoped advisory
+ * lock makes concurrent openers wait, so each migration runs exactly once. Returns the versions
+ * applied now (empty when already current).
+ */
+export async function migrate(client: SqlClient, migrations: readonly Migration[] = MIGRATIONS): Promise<readonly number[]> {
+  const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  try {
+    return await client.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [STEWARD_LOCK_NAMESPACE, MIGRATIONS_LOCK_KEY]);
+      const applied = new Set(await appliedVersions(tx));
+      const newest = Math.max(0, ...applied);
+      if (newest > latest) {
+        throw new StewardError(
+          'store-unavailable',
+          `the store's schema is at version ${newest}, newer than this steward knows (${latest}); upgrade steward`,
+        );
+      }
+      const done: number[] = [];
+      for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+        if (applied.has(migration.version)) continue;
+        await tx.exec(migration.sql);
+        await tx.query('INSERT INTO steward.schema_migrations (version, name) VALUES ($1, $2)', [
+          migration.version,
+          migration.name,
+        ]);
+        done.push(migration.version);
+      }
+      return done;
+    });
+  } catch (error) {
+    if (error instanceof StewardError) throw error;
+    throw new StewardError('store-unavailable', `could not migrate the store schema: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+}

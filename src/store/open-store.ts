@@ -1,0 +1,109 @@
+import { mkdir, realpath, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { StewardError, errorMessage } from '../core/errors.js';
+import { createInProcessApplyLocker, createPostgresApplyLocker } from './apply-lock.js';
+import { maskDatabaseUrl } from './database-url.js';
+import { currentHolder } from './holder.js';
+import { migrate } from './migrations.js';
+import { openPgClient } from './pg-client.js';
+import { openPgliteClient } from './pglite-client.js';
+import type { SqlClient } from './sql-client.js';
+import { createStore } from './store.js';
+import { acquireStoreLock, type StoreLockMode } from './store-lock.js';
+import type { OpenStoreOptions, Store } from './types.js';
+
+export interface OpenedStore {
+  readonly store: Store;
+  /** The store's own connection: for tests and maintenance tools, never for ordinary callers. */
+  readonly client: SqlClient;
+}
+
+export interface OpenStoreInternalOptions extends OpenStoreOptions {
+  /** Overrides the platform's store-lock mechanism (tests use `file` on Linux). */
+  readonly storeLockMode?: StoreLockMode;
+}
+
+/**
+ * Opens the project's store: PostgreSQL when `databaseUrl` is given, otherwise the embedded
+ * PGlite store in `<projectDir>/.steward/state`. Migrations are applied before it is returned.
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  return (await openStoreWithClient(options)).store;
+}
+
+export async function openStoreWithClient(options: OpenStoreInternalOptions): Promise<OpenedStore> {
+  return options.databaseUrl === undefined || options.databaseUrl === ''
+    ? openEmbedded(options)
+    : openPostgres(options, options.databaseUrl);
+}
+
+async function migrateOrClose(client: SqlClient, cleanup: () => Promise<void>): Promise<void> {
+  try {
+    await migrate(client);
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    await cleanup();
+    throw error;
+  }
+}
+
+/**
+ * The embedded store. PGlite is single-process, so the store lock is taken before the database
+ * is touched and held until `close()`; a second process gets `lock-timeout` naming the holder.
+ */
+async function openEmbedded(options: OpenStoreInternalOptions): Promise<OpenedStore> {
+  const stewardDir = resolve(options.projectDir, '.steward');
+  try {
+    await mkdir(stewardDir, { recursive: true });
+    // Keeps the store (and anything else steward writes here) out of version control.
+    await writeFile(join(stewardDir, '.gitignore'), '*\n', { flag: 'wx' }).catch((error: unknown) => {
+      if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
+    });
+  } catch (error) {
+    throw new StewardError('store-unavailable', `cannot create ${stewardDir}: ${errorMessage(error)}`, { cause: error });
+  }
+  const realStewardDir = await realpath(stewardDir);
+  const dataDir = join(realStewardDir, 'state');
+  const lock = await acquireStoreLock({
+    stewardDir: realStewardDir,
+    storePath: dataDir,
+    holder: currentHolder(options.command),
+    timeoutMs: options.lockTimeoutMs ?? 0,
+    mode: options.storeLockMode,
+  });
+  let client: SqlClient;
+  try {
+    client = await openPgliteClient(dataDir);
+  } catch (error) {
+    await lock.release();
+    throw new StewardError('store-unavailable', `cannot open the store at ${dataDir}: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+  await migrateOrClose(client, () => lock.release());
+  const store = createStore({
+    client,
+    location: dataDir,
+    applyLocker: createInProcessApplyLocker(dataDir),
+    afterClose: () => lock.release(),
+  });
+  return { store, client };
+}
+
+/** A PostgreSQL store shared by every process given the same URL; no process lock is needed. */
+async function openPostgres(options: OpenStoreInternalOptions, databaseUrl: string): Promise<OpenedStore> {
+  const location = maskDatabaseUrl(databaseUrl);
+  const client = openPgClient(databaseUrl, `steward ${options.command} pid=${process.pid}`.slice(0, 63));
+  try {
+    await client.query('SELECT 1');
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw new StewardError('store-unavailable', `cannot connect to the store at ${location}: ${errorMessage(error)}`, {
+      kind: 'transient',
+      cause: error,
+    });
+  }
+  await migrateOrClose(client, async () => undefined);
+  const store = createStore({ client, location, applyLocker: createPostgresApplyLocker(databaseUrl, location) });
+  return { store, client };
+}

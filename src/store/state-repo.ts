@@ -1,0 +1,220 @@
+import { parseAddress } from '../core/address.js';
+import { StewardError, errorMessage } from '../core/errors.js';
+import type { Attributes } from '../core/resource.js';
+import { isJsonObject, jsonParam } from './json.js';
+import { RESOURCE_LOCK_NAMESPACE } from './lock-keys.js';
+import { isoTimestamp, sqlState, type SqlClient, type SqlQueryable } from './sql-client.js';
+import type { HistoryAction, HistoryEntry, ResourceChange, StateRecord, StateRecordInput } from './types.js';
+
+export interface StateRepository {
+  listResources(): Promise<readonly StateRecord[]>;
+  getResource(address: string): Promise<StateRecord | undefined>;
+  putResource(record: StateRecordInput, change: ResourceChange): Promise<StateRecord>;
+  removeResource(address: string, change: ResourceChange): Promise<void>;
+  history(address?: string, limit?: number): Promise<readonly HistoryEntry[]>;
+}
+
+interface ResourceRow {
+  readonly address: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly target: string | null;
+  readonly spec_hash: string;
+  readonly attributes: Attributes;
+  readonly provider_id: string | null;
+  readonly dependencies: readonly string[];
+  readonly protect: boolean;
+  readonly version: number;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+interface HistoryRow {
+  readonly address: string;
+  readonly version: number;
+  readonly run_id: string;
+  readonly action: HistoryAction;
+  readonly spec_hash: string | null;
+  readonly attributes: Attributes | null;
+  readonly recorded_at: string;
+}
+
+const RESOURCE_COLUMNS = `address, kind, name, target, spec_hash, attributes, provider_id, dependencies, protect, version,
+  ${isoTimestamp('created_at')} AS created_at, ${isoTimestamp('updated_at')} AS updated_at`;
+
+const HISTORY_COLUMNS = `address, version, run_id::text AS run_id, action, spec_hash, attributes,
+  ${isoTimestamp('recorded_at')} AS recorded_at`;
+
+const ACTIONS: ReadonlySet<string> = new Set<HistoryAction>([
+  'create',
+  'update',
+  'replace',
+  'delete',
+  'adopt',
+  'refresh',
+  'recover',
+]);
+
+function toRecord(row: ResourceRow): StateRecord {
+  return {
+    address: row.address,
+    kind: row.kind,
+    name: row.name,
+    target: row.target,
+    specHash: row.spec_hash,
+    attributes: row.attributes,
+    providerId: row.provider_id,
+    dependencies: row.dependencies,
+    protect: row.protect,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toHistoryEntry(row: HistoryRow): HistoryEntry {
+  return {
+    address: row.address,
+    version: row.version,
+    runId: row.run_id,
+    action: row.action,
+    specHash: row.spec_hash,
+    attributes: row.attributes,
+    recordedAt: row.recorded_at,
+  };
+}
+
+function invalid(message: string): StewardError {
+  return new StewardError('invalid-input', message);
+}
+
+function checkRecord(record: StateRecordInput): void {
+  const parts = parseAddress(record.address);
+  if (parts === undefined || parts.kind !== record.kind || parts.name !== record.name) {
+    throw invalid(`state record address '${record.address}' must be '${record.kind}/${record.name}'`);
+  }
+  if (!isJsonObject(record.attributes)) throw invalid(`state record ${record.address}: attributes must be a JSON object`);
+  if (!record.dependencies.every((d) => typeof d === 'string')) {
+    throw invalid(`state record ${record.address}: dependencies must be addresses`);
+  }
+}
+
+function checkChange(change: ResourceChange): void {
+  if (!ACTIONS.has(change.action)) throw invalid(`unknown history action '${String(change.action)}'`);
+}
+
+/** Turns a rejected run id (unknown, or not a UUID) into an input error naming it. */
+function explainWriteError(error: unknown, change: ResourceChange): unknown {
+  const state = sqlState(error);
+  if (state === '23503' || state === '22P02') {
+    return invalid(`run '${change.runId}' does not exist: start a run before changing state (${errorMessage(error)})`);
+  }
+  return error;
+}
+
+/**
+ * Serialises writers of one address for the rest of the transaction, so the next version is
+ * computed from a stable history.
+ */
+async function lockAddress(tx: SqlQueryable, address: string): Promise<number> {
+  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [RESOURCE_LOCK_NAMESPACE, address]);
+  // Versions continue after a removal, so a re-created resource never reuses an old version.
+  const [row] = await tx.query<{ version: number }>(
+    'SELECT coalesce(max(version), 0)::int AS version FROM steward.resource_history WHERE address = $1',
+    [address],
+  );
+  return (row?.version ?? 0) + 1;
+}
+
+export function createStateRepository(client: SqlClient): StateRepository {
+  return {
+    async listResources(): Promise<readonly StateRecord[]> {
+      // COLLATE "C": byte order, the same on every server whatever its default collation.
+      const rows = await client.query<ResourceRow>(
+        `SELECT ${RESOURCE_COLUMNS} FROM steward.resources ORDER BY address COLLATE "C"`,
+      );
+      return rows.map(toRecord);
+    },
+
+    async getResource(address: string): Promise<StateRecord | undefined> {
+      const [row] = await client.query<ResourceRow>(`SELECT ${RESOURCE_COLUMNS} FROM steward.resources WHERE address = $1`, [
+        address,
+      ]);
+      return row === undefined ? undefined : toRecord(row);
+    },
+
+    async putResource(record: StateRecordInput, change: ResourceChange): Promise<StateRecord> {
+      checkRecord(record);
+      checkChange(change);
+      try {
+        return await client.transaction(async (tx) => {
+          const version = await lockAddress(tx, record.address);
+          const [row] = await tx.query<ResourceRow>(
+            `INSERT INTO steward.resources (address, kind, name, target, spec_hash, attributes, provider_id, dependencies,
+                                            protect, version, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9, $10, now(), now())
+             ON CONFLICT (address) DO UPDATE SET
+               kind = EXCLUDED.kind, name = EXCLUDED.name, target = EXCLUDED.target, spec_hash = EXCLUDED.spec_hash,
+               attributes = EXCLUDED.attributes, provider_id = EXCLUDED.provider_id,
+               dependencies = EXCLUDED.dependencies, protect = EXCLUDED.protect, version = EXCLUDED.version,
+               updated_at = EXCLUDED.updated_at
+             RETURNING ${RESOURCE_COLUMNS}`,
+            [
+              record.address,
+              record.kind,
+              record.name,
+              record.target,
+              record.specHash,
+              jsonParam(record.attributes),
+              record.providerId,
+              jsonParam(record.dependencies),
+              record.protect,
+              version,
+            ],
+          );
+          await tx.query(
+            `INSERT INTO steward.resource_history (address, version, run_id, action, spec_hash, attributes)
+             VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
+            [record.address, version, change.runId, change.action, record.specHash, jsonParam(record.attributes)],
+          );
+          if (row === undefined) throw new Error(`no row returned for ${record.address}`);
+          return toRecord(row);
+        });
+      } catch (error) {
+        throw explainWriteError(error, change);
+      }
+    },
+
+    async removeResource(address: string, change: ResourceChange): Promise<void> {
+      checkChange(change);
+      try {
+        await client.transaction(async (tx) => {
+          const version = await lockAddress(tx, address);
+          const deleted = await tx.query('DELETE FROM steward.resources WHERE address = $1 RETURNING address', [address]);
+          if (deleted.length === 0) return;
+          await tx.query(
+            `INSERT INTO steward.resource_history (address, version, run_id, action, spec_hash, attributes)
+             VALUES ($1, $2, $3, $4, NULL, NULL)`,
+            [address, version, change.runId, change.action],
+          );
+        });
+      } catch (error) {
+        throw explainWriteError(error, change);
+      }
+    },
+
+    async history(address?: string, limit?: number): Promise<readonly HistoryEntry[]> {
+      if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
+        throw invalid(`history limit must be a non-negative integer, got ${limit}`);
+      }
+      const rows = await client.query<HistoryRow>(
+        `SELECT ${HISTORY_COLUMNS} FROM steward.resource_history
+          WHERE ($1::text IS NULL OR address = $1)
+          ORDER BY id DESC
+          LIMIT $2`,
+        [address ?? null, limit ?? null],
+      );
+      return rows.map(toHistoryEntry);
+    },
+  };
+}

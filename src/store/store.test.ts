@@ -1,0 +1,318 @@
+import { access, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { StewardError } from '../core/errors.js';
+import { MIGRATIONS } from './migrations.js';
+import { openStore } from './open-store.js';
+import type { OpenedStore } from './open-store.js';
+import { backends, type StoreSite } from './test-support/backends.js';
+import type { StateRecordInput, Store } from './types.js';
+
+const record = (name: string, overrides: Partial<StateRecordInput> = {}): StateRecordInput => ({
+  address: `PostgresRole/${name}`,
+  kind: 'PostgresRole',
+  name,
+  target: 'PostgresInstance/main',
+  specHash: 'spec-1',
+  attributes: { login: true, connectionLimit: 5, memberOf: ['readers'] },
+  providerId: `role:${name}`,
+  dependencies: ['PostgresInstance/main'],
+  protect: false,
+  ...overrides,
+});
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+async function rejection(promise: Promise<unknown>): Promise<StewardError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof StewardError)) throw new Error(`expected a StewardError, got ${String(error)}`);
+  return error;
+}
+
+describe.each(backends(inject('pg')))('store on the $name backend', (backend) => {
+  let site: StoreSite;
+  let opened: OpenedStore;
+  let store: Store;
+
+  beforeAll(async () => {
+    site = await backend.site();
+    opened = await site.open();
+    store = opened.store;
+  });
+  afterAll(async () => {
+    await store.close();
+    await backend.dispose();
+  });
+
+  it('reports its backend and location without secrets', () => {
+    expect(store.backend).toBe(backend.name);
+    if (backend.name === 'embedded') {
+      expect(store.location).toMatch(/[/\\]\.steward[/\\]state$/);
+    } else {
+      expect(store.location).toContain('****');
+      expect(store.location).not.toContain('steward-embedded');
+    }
+  });
+
+  it('applies migrations once; reopening changes nothing', async () => {
+    const fresh = await backend.site();
+    const applied = async (): Promise<readonly { version: number; applied_at: string }[]> => {
+      const { store: s, client } = await fresh.open();
+      try {
+        return await client.query('SELECT version, applied_at::text AS applied_at FROM steward.schema_migrations ORDER BY version');
+      } finally {
+        await s.close();
+      }
+    };
+    const first = await applied();
+    expect(first.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await applied()).toEqual(first);
+  });
+
+  it.runIf(backend.name === 'postgres')('serialises concurrent first opens so each migration runs once', async () => {
+    const fresh = await backend.site();
+    const opens = await Promise.all([fresh.open(), fresh.open(), fresh.open()]);
+    try {
+      const rows = await opens[0]!.client.query<{ n: number }>('SELECT count(*)::int AS n FROM steward.schema_migrations');
+      expect(rows[0]?.n).toBe(MIGRATIONS.length);
+    } finally {
+      await Promise.all(opens.map((o) => o.store.close()));
+    }
+  });
+
+  it('puts, gets, lists and versions resources with history', async () => {
+    const runId = await store.startRun({ command: 'apply', actor: 'alice' });
+    const first = await store.putResource(record('zeta'), { runId, action: 'create' });
+    expect(first).toMatchObject({ ...record('zeta'), version: 1 });
+    expect(first.createdAt).toMatch(ISO);
+    expect(first.updatedAt).toBe(first.createdAt);
+
+    await store.putResource(record('alpha'), { runId, action: 'adopt' });
+    const second = await store.putResource(record('zeta', { specHash: 'spec-2', attributes: { login: false } }), {
+      runId,
+      action: 'update',
+    });
+    expect(second.version).toBe(2);
+    expect(second.attributes).toEqual({ login: false });
+    expect(second.createdAt).toBe(first.createdAt);
+
+    expect(await store.getResource('PostgresRole/zeta')).toEqual(second);
+    expect(await store.getResource('PostgresRole/nobody')).toBeUndefined();
+    const listed = await store.listResources();
+    expect(listed.map((r) => r.address)).toEqual(['PostgresRole/alpha', 'PostgresRole/zeta']);
+    expect(listed[0]?.dependencies).toEqual(['PostgresInstance/main']);
+
+    await store.removeResource('PostgresRole/zeta', { runId, action: 'delete' });
+    expect(await store.getResource('PostgresRole/zeta')).toBeUndefined();
+    // Removing again is a no-op: recovery may repeat it.
+    await store.removeResource('PostgresRole/zeta', { runId, action: 'delete' });
+
+    const history = await store.history('PostgresRole/zeta');
+    expect(history.map((h) => [h.version, h.action, h.specHash])).toEqual([
+      [3, 'delete', null],
+      [2, 'update', 'spec-2'],
+      [1, 'create', 'spec-1'],
+    ]);
+    expect(history[0]?.attributes).toBeNull();
+    expect(history[1]?.attributes).toEqual({ login: false });
+    expect(history[0]?.runId).toBe(runId);
+    expect(history[0]?.recordedAt).toMatch(ISO);
+
+    // A re-created address continues its version sequence.
+    const reborn = await store.putResource(record('zeta'), { runId, action: 'create' });
+    expect(reborn.version).toBe(4);
+    expect(await store.history('PostgresRole/zeta', 1)).toHaveLength(1);
+    const all = await store.history();
+    expect(all[0]).toMatchObject({ address: 'PostgresRole/zeta', version: 4 });
+    expect(all.some((h) => h.address === 'PostgresRole/alpha')).toBe(true);
+  });
+
+  it('rejects inconsistent records and unknown runs', async () => {
+    const runId = await store.startRun({ command: 'apply', actor: 'alice' });
+    const mismatch = await rejection(store.putResource(record('x', { address: 'PostgresRole/y' }), { runId, action: 'create' }));
+    expect(mismatch.code).toBe('invalid-input');
+    const unknownRun = await rejection(
+      store.putResource(record('x'), { runId: '00000000-0000-4000-8000-000000000000', action: 'create' }),
+    );
+    expect(unknownRun.code).toBe('invalid-input');
+    expect(unknownRun.message).toContain('00000000-0000-4000-8000-000000000000');
+    expect(await store.getResource('PostgresRole/x')).toBeUndefined();
+  });
+
+  it('records runs from start to finish, audited', async () => {
+    const runId = await store.startRun({ command: 'apply', actor: 'bob' });
+    expect(runId).toMatch(/^[0-9a-f-]{36}$/);
+    await store.finishRun(runId, 'partial', { created: 1, failed: 1 });
+    const [row] = await opened.client.query<{ status: string; summary: unknown; finished: boolean }>(
+      'SELECT status, summary, finished_at IS NOT NULL AS finished FROM steward.runs WHERE id = $1',
+      [runId],
+    );
+    expect(row).toEqual({ status: 'partial', summary: { created: 1, failed: 1 }, finished: true });
+    const audit = await store.audit.list({ runId });
+    expect(audit.map((e) => [e.action, e.outcome, e.actor])).toEqual([
+      ['run.start', 'info', 'bob'],
+      ['run.finish', 'info', 'bob'],
+    ]);
+    expect((await rejection(store.finishRun(runId, 'failed', null))).code).toBe('not-found');
+    expect((await rejection(store.finishRun('not-a-run', 'failed', null))).code).toBe('not-found');
+  });
+
+  it('records an intent with its pending audit entry and resolves it with the outcome', async () => {
+    const runId = await store.startRun({ command: 'apply', actor: 'carol' });
+    const intent = await store.recordIntent({
+      runId,
+      actor: 'carol',
+      address: 'PostgresRole/billing-bot',
+      action: 'create',
+      beforeHash: null,
+      afterHash: 'b'.repeat(64),
+      detail: { reason: 'declared in roles.yaml' },
+    });
+    expect(intent).toMatchObject({ runId, actor: 'carol', address: 'PostgresRole/billing-bot', action: 'create' });
+    expect(intent.detail).toEqual({ reason: 'declared in roles.yaml' });
+    expect(intent.createdAt).toMatch(ISO);
+    expect((await store.unresolvedIntents()).map((i) => i.id)).toContain(intent.id);
+
+    await store.resolveIntent(intent, { status: 'succeeded', afterHash: 'c'.repeat(64), detail: { ms: 12 } });
+    expect((await store.unresolvedIntents()).map((i) => i.id)).not.toContain(intent.id);
+
+    const entries = await store.audit.list({ address: 'PostgresRole/billing-bot' });
+    expect(entries.map((e) => [e.outcome, e.afterHash])).toEqual([
+      ['pending', 'b'.repeat(64)],
+      ['succeeded', 'c'.repeat(64)],
+    ]);
+    expect(entries[0]?.detail).toEqual({ intentId: intent.id, detail: { reason: 'declared in roles.yaml' } });
+    expect(entries[1]?.detail).toEqual({ intentId: intent.id, detail: { ms: 12 } });
+
+    // Resolving twice is refused, and writes nothing.
+    const again = await rejection(store.resolveIntent(intent, { status: 'failed', error: 'again' }));
+    expect(again.code).toBe('not-found');
+    expect(await store.audit.list({ address: 'PostgresRole/billing-bot' })).toHaveLength(2);
+
+    const failing = await store.recordIntent({ ...intent, address: 'PostgresRole/flaky', afterHash: null });
+    await store.resolveIntent(failing, { status: 'failed', error: 'permission denied' });
+    const [, failed] = await store.audit.list({ address: 'PostgresRole/flaky' });
+    expect(failed).toMatchObject({ outcome: 'failed', error: 'permission denied', afterHash: null });
+  });
+
+  it('fails closed: no audit entry, no intent (and no resolution)', async () => {
+    const runId = await store.startRun({ command: 'apply', actor: 'dave' });
+    const pendingBefore = (await store.unresolvedIntents()).length;
+    const resolvable = await store.recordIntent({
+      runId,
+      actor: 'dave',
+      address: 'PostgresRole/resolvable',
+      action: 'update',
+      beforeHash: 'd'.repeat(64),
+      afterHash: 'e'.repeat(64),
+    });
+    // Move the audit table away (rather than drop it) so the store stays usable afterwards.
+    await opened.client.exec('ALTER TABLE steward.audit_log RENAME TO audit_log_away');
+    try {
+      const error = await rejection(
+        store.recordIntent({
+          runId,
+          actor: 'dave',
+          address: 'PostgresRole/never',
+          action: 'create',
+          beforeHash: null,
+          afterHash: 'f'.repeat(64),
+        }),
+      );
+      expect(error.code).toBe('audit-write-failed');
+      expect(error.message).toMatch(/must not go ahead/);
+      const rows = await opened.client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM steward.intents WHERE address = 'PostgresRole/never'`,
+      );
+      expect(rows[0]?.n).toBe(0);
+
+      const resolveError = await rejection(store.resolveIntent(resolvable, { status: 'succeeded' }));
+      expect(resolveError.code).toBe('audit-write-failed');
+      expect((await store.unresolvedIntents()).map((i) => i.id)).toContain(resolvable.id);
+      expect((await rejection(store.audit.append({ ...auditInput(), actor: 'dave' }))).code).toBe('audit-write-failed');
+      expect((await rejection(store.startRun({ command: 'apply', actor: 'dave' }))).code).toBe('audit-write-failed');
+    } finally {
+      await opened.client.exec('ALTER TABLE steward.audit_log_away RENAME TO audit_log');
+    }
+    await store.resolveIntent(resolvable, { status: 'succeeded' });
+    expect((await store.unresolvedIntents()).length).toBe(pendingBefore);
+  });
+
+  it('fails closed when the audit table is dropped', async () => {
+    const dropSite = await backend.site();
+    const { store: doomed, client } = await dropSite.open();
+    try {
+      const runId = await doomed.startRun({ command: 'apply', actor: 'erin' });
+      await client.exec('DROP TABLE steward.audit_log');
+      const error = await rejection(
+        doomed.recordIntent({ runId, actor: 'erin', address: 'PostgresRole/x', action: 'create', beforeHash: null, afterHash: null }),
+      );
+      expect(error.code).toBe('audit-write-failed');
+      expect(await doomed.unresolvedIntents()).toEqual([]);
+      const rows = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM steward.intents');
+      expect(rows[0]?.n).toBe(0);
+    } finally {
+      await doomed.close();
+    }
+  });
+
+  it('keeps unresolved intents across reopening (a crash mid-change)', async () => {
+    const crashSite = await backend.site();
+    const first = await crashSite.open();
+    const runId = await first.store.startRun({ command: 'apply', actor: 'frank' });
+    const intent = await first.store.recordIntent({
+      runId,
+      actor: 'frank',
+      address: 'PostgresRole/interrupted',
+      action: 'delete',
+      beforeHash: '1'.repeat(64),
+      afterHash: null,
+    });
+    await first.store.close();
+    const second = await crashSite.open();
+    try {
+      expect(await second.store.unresolvedIntents()).toEqual([intent]);
+      await second.store.resolveIntent(intent, { status: 'recovered', detail: { observed: 'absent' } });
+      expect(await second.store.unresolvedIntents()).toEqual([]);
+      expect((await second.store.audit.verify()).ok).toBe(true);
+    } finally {
+      await second.store.close();
+    }
+  });
+});
+
+function auditInput(): Parameters<Store['audit']['append']>[0] {
+  return {
+    actor: 'tester',
+    runId: null,
+    address: null,
+    action: 'note',
+    beforeHash: null,
+    afterHash: null,
+    outcome: 'info',
+    error: null,
+  };
+}
+
+describe('embedded store files', () => {
+  it('creates .steward/state on first use, with a .gitignore that ignores everything', async () => {
+    const projectDir = await mkdtemp(join(tmpdir(), 'steward-store-files-'));
+    try {
+      const store = await openStore({ projectDir, command: 'init' });
+      try {
+        expect(store.backend).toBe('embedded');
+        expect(store.location).toBe(join(await realpath(projectDir), '.steward', 'state'));
+        await access(join(projectDir, '.steward', 'state', 'PG_VERSION'));
+        expect(await readFile(join(projectDir, '.steward', '.gitignore'), 'utf8')).toBe('*\n');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await rm(projectDir, { recursive: true, force: true });
+    }
+  });
+});

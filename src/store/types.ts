@@ -1,0 +1,211 @@
+import type { Attributes, JsonValue } from '../core/resource.js';
+
+/** Who holds a lock: enough for a person to find the process and decide to wait or stop it. */
+export interface HolderInfo {
+  readonly pid: number;
+  /** The steward command, e.g. `apply`. */
+  readonly command: string;
+  readonly user: string;
+  readonly host: string;
+  /** ISO 8601. */
+  readonly since: string;
+}
+
+export interface OpenStoreOptions {
+  /** The project directory; the embedded store lives in `<projectDir>/.steward/state`. */
+  readonly projectDir: string;
+  /** A PostgreSQL URL (the CLI passes `STEWARD_DATABASE_URL`); absent means the embedded store. */
+  readonly databaseUrl?: string;
+  /** How long to wait for another process holding the embedded store; default 0 = fail at once. */
+  readonly lockTimeoutMs?: number;
+  /** The steward command opening the store, e.g. `apply`; shown to whoever finds it locked. */
+  readonly command: string;
+}
+
+/** The current record of one managed resource. */
+export interface StateRecord {
+  readonly address: string;
+  readonly kind: string;
+  readonly name: string;
+  /** Address of the target the resource is managed through. */
+  readonly target: string | null;
+  readonly specHash: string;
+  /** The observed attributes after the last change; never secrets (callers must not pass them). */
+  readonly attributes: Attributes;
+  readonly providerId: string | null;
+  readonly dependencies: readonly string[];
+  readonly protect: boolean;
+  /** 1 for the first record of an address; +1 for every change, never reused after a delete. */
+  readonly version: number;
+  /** ISO 8601. */
+  readonly createdAt: string;
+  /** ISO 8601. */
+  readonly updatedAt: string;
+}
+
+export type StateRecordInput = Omit<StateRecord, 'version' | 'createdAt' | 'updatedAt'>;
+
+export type HistoryAction = 'create' | 'update' | 'replace' | 'delete' | 'adopt' | 'refresh' | 'recover';
+
+export interface ResourceChange {
+  readonly runId: string;
+  readonly action: HistoryAction;
+}
+
+/** One version of a resource; a removal is an entry with `specHash` and `attributes` null. */
+export interface HistoryEntry {
+  readonly address: string;
+  readonly version: number;
+  readonly runId: string;
+  readonly action: HistoryAction;
+  readonly specHash: string | null;
+  readonly attributes: Attributes | null;
+  /** ISO 8601. */
+  readonly recordedAt: string;
+}
+
+export type RunStatus = 'succeeded' | 'failed' | 'partial';
+
+export interface RunInput {
+  readonly command: string;
+  readonly actor: string;
+}
+
+export interface IntentInput {
+  readonly runId: string;
+  readonly actor: string;
+  readonly address: string;
+  readonly action: string;
+  readonly beforeHash: string | null;
+  readonly afterHash: string | null;
+  readonly detail?: unknown;
+}
+
+/** A mutation announced before it is made; pending until resolved. */
+export interface Intent {
+  readonly id: string;
+  readonly runId: string;
+  readonly actor: string;
+  readonly address: string;
+  readonly action: string;
+  readonly beforeHash: string | null;
+  readonly afterHash: string | null;
+  /** What the caller attached when recording it (as JSON), or null. */
+  readonly detail: JsonValue | null;
+  /** ISO 8601. */
+  readonly createdAt: string;
+}
+
+export interface IntentOutcome {
+  readonly status: 'succeeded' | 'failed' | 'recovered';
+  /** The hash actually reached; absent keeps the intent's `afterHash`. */
+  readonly afterHash?: string | null;
+  readonly error?: string;
+  readonly detail?: unknown;
+}
+
+export type AuditOutcome = 'pending' | 'succeeded' | 'failed' | 'recovered' | 'info';
+
+export interface AuditInput {
+  readonly actor: string;
+  readonly runId: string | null;
+  readonly address: string | null;
+  readonly action: string;
+  readonly beforeHash: string | null;
+  readonly afterHash: string | null;
+  readonly outcome: AuditOutcome;
+  readonly error: string | null;
+  /** Any JSON; stored and hashed as its canonical JSON. Absent is recorded as null. */
+  readonly detail?: unknown;
+}
+
+export interface AuditEntry extends AuditInput {
+  readonly seq: number;
+  /** ISO 8601, part of the hashed content. */
+  readonly time: string;
+  readonly detail: JsonValue | null;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface AuditFilter {
+  readonly address?: string;
+  readonly runId?: string;
+  readonly limit?: number;
+  readonly afterSeq?: number;
+}
+
+export type AuditProblemKind = 'edited' | 'missing' | 'reordered' | 'truncated';
+
+export interface AuditProblem {
+  readonly seq: number;
+  readonly problem: AuditProblemKind;
+  readonly message: string;
+}
+
+export interface AuditVerification {
+  readonly ok: boolean;
+  /** Entries read and checked. */
+  readonly entries: number;
+  readonly problems: readonly AuditProblem[];
+}
+
+export interface AuditLog {
+  /** Appends one entry; throws `audit-write-failed` if it could not be written. */
+  append(entry: AuditInput): Promise<AuditEntry>;
+  /** Oldest first. */
+  list(filter?: AuditFilter): Promise<readonly AuditEntry[]>;
+  verify(): Promise<AuditVerification>;
+  /**
+   * Calls `write` once per entry, oldest first, with the entry's canonical JSON followed by `\n`;
+   * returns the number of entries. Each line verifies on its own: its `hash` is the SHA-256 of
+   * the canonical JSON of the line without `hash`.
+   */
+  exportJsonl(write: (line: string) => void | Promise<void>): Promise<number>;
+}
+
+export interface ApplyLockHandle {
+  /** Idempotent. */
+  release(): Promise<void>;
+}
+
+export interface Store {
+  readonly backend: 'embedded' | 'postgres';
+  /** The data directory, or the database URL with its password masked. */
+  readonly location: string;
+
+  /** Sorted by address. */
+  listResources(): Promise<readonly StateRecord[]>;
+  getResource(address: string): Promise<StateRecord | undefined>;
+  /** Upserts the record, bumps its version and appends a history entry, in one transaction. */
+  putResource(record: StateRecordInput, change: ResourceChange): Promise<StateRecord>;
+  /**
+   * Deletes the record and appends a history entry with null attributes, in one transaction.
+   * Removing an address that has no record does nothing (so recovery can repeat it).
+   */
+  removeResource(address: string, change: ResourceChange): Promise<void>;
+  /** Newest first; all addresses when `address` is absent. */
+  history(address?: string, limit?: number): Promise<readonly HistoryEntry[]>;
+
+  /** Records a running run (and an audit entry); returns its id (a UUID). */
+  startRun(run: RunInput): Promise<string>;
+  finishRun(runId: string, status: RunStatus, summary: unknown): Promise<void>;
+
+  /**
+   * Records a pending intent and its audit entry in one transaction, before a mutation. Throws
+   * `audit-write-failed` if either could not be written; then nothing is recorded and the caller
+   * must not mutate.
+   */
+  recordIntent(intent: IntentInput): Promise<Intent>;
+  /** Marks the intent resolved and appends the outcome's audit entry, in one transaction. */
+  resolveIntent(intent: Intent, outcome: IntentOutcome): Promise<void>;
+  /** Intents never resolved (e.g. the process was killed mid-mutation), oldest first. */
+  unresolvedIntents(): Promise<readonly Intent[]>;
+
+  readonly audit: AuditLog;
+
+  /** One apply at a time per project; throws `lock-timeout` naming the holder. */
+  acquireApplyLock(options: { readonly timeoutMs: number }): Promise<ApplyLockHandle>;
+  /** Releases held apply locks, closes the database and releases the store lock. Idempotent. */
+  close(): Promise<void>;
+}

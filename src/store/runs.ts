@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { StewardError } from '../core/errors.js';
 import { appendAuditEntry, auditWriteFailed } from './audit-log.js';
 import { isUuid } from './ids.js';
-import { nullableJsonParam } from './json.js';
+import { nullableJsonParam, toJsonValue } from './json.js';
 import type { SqlClient } from './sql-client.js';
 import type { RunInput, RunStatus } from './types.js';
 
@@ -69,9 +69,9 @@ export function createRunRepository(client: SqlClient): RunRepository {
             action: 'run.finish',
             beforeHash: null,
             afterHash: null,
-            outcome: 'info',
+            outcome: status === 'succeeded' ? 'succeeded' : 'failed',
             error: null,
-            detail: { status },
+            detail: { status, summary: toJsonValue(summary) },
           });
         });
       } catch (error) {

@@ -33,6 +33,23 @@ async function rejection(promise: Promise<unknown>): Promise<StewardError> {
   return error;
 }
 
+// Only a shared PostgreSQL store can be opened by several processes at once; the embedded one is
+// held by a single process (see store-lock.test.ts).
+describe.each(backends(inject('pg')).filter((b) => b.name === 'postgres'))('store on the $name backend, opened concurrently', (backend) => {
+  afterAll(() => backend.dispose());
+
+    it('serialises concurrent first opens so each migration runs once', async () => {
+      const fresh = await backend.site();
+      const opens = await Promise.all([fresh.open(), fresh.open(), fresh.open()]);
+      try {
+        const rows = await opens[0]!.client.query<{ n: number }>('SELECT count(*)::int AS n FROM steward.schema_migrations');
+        expect(rows[0]?.n).toBe(MIGRATIONS.length);
+      } finally {
+        await Promise.all(opens.map((o) => o.store.close()));
+      }
+    });
+});
+
 describe.each(backends(inject('pg')))('store on the $name backend', (backend) => {
   let site: StoreSite;
   let opened: OpenedStore;
@@ -71,17 +88,6 @@ describe.each(backends(inject('pg')))('store on the $name backend', (backend) =>
     const first = await applied();
     expect(first.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(await applied()).toEqual(first);
-  });
-
-  it.runIf(backend.name === 'postgres')('serialises concurrent first opens so each migration runs once', async () => {
-    const fresh = await backend.site();
-    const opens = await Promise.all([fresh.open(), fresh.open(), fresh.open()]);
-    try {
-      const rows = await opens[0]!.client.query<{ n: number }>('SELECT count(*)::int AS n FROM steward.schema_migrations');
-      expect(rows[0]?.n).toBe(MIGRATIONS.length);
-    } finally {
-      await Promise.all(opens.map((o) => o.store.close()));
-    }
   });
 
   it('puts, gets, lists and versions resources with history', async () => {
@@ -155,8 +161,9 @@ describe.each(backends(inject('pg')))('store on the $name backend', (backend) =>
     const audit = await store.audit.list({ runId });
     expect(audit.map((e) => [e.action, e.outcome, e.actor])).toEqual([
       ['run.start', 'info', 'bob'],
-      ['run.finish', 'info', 'bob'],
+      ['run.finish', 'failed', 'bob'],
     ]);
+    expect(audit[1]?.detail).toEqual({ status: 'partial', summary: { created: 1, failed: 1 } });
     expect((await rejection(store.finishRun(runId, 'failed', null))).code).toBe('not-found');
     expect((await rejection(store.finishRun('not-a-run', 'failed', null))).code).toBe('not-found');
   });

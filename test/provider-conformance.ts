@@ -25,7 +25,7 @@ function kindOf(kinds: ReadonlyMap<string, KindDefinition>, resource: DesiredRes
 }
 
 async function observeOne(session: ProviderSession, resource: DesiredResource) {
-  return (await session.observe(resource.kind, [resource.name])).get(resource.name);
+  return (await session.observe(resource.kind, [resource.name])).get(resource.name)?.attributes;
 }
 
 /**
@@ -73,15 +73,18 @@ export function providerConformance(options: ConformanceOptions): void {
       });
     });
 
-    it('updates in place to exactly the declared attributes', async () => {
+    it('updates in place to exactly the declared attributes, keeping its identity', async () => {
       await withSession(async (session) => {
         const { created, updated } = c.make();
         await session.create(created);
+        const identity = (await session.observe(created.kind, [created.name])).get(created.name)?.providerId;
+        expect(identity).toMatch(/\S/);
         const kind = kindOf(options.kinds, updated);
         const changes = diffAttributes(kind.desiredAttributes(updated.name, updated.spec), (await observeOne(session, created))!, kind.fields);
         expect(changes.length).toBeGreaterThan(0);
         await session.update(updated, changes);
         expect(diffAttributes(kind.desiredAttributes(updated.name, updated.spec), (await observeOne(session, updated))!, kind.fields)).toEqual([]);
+        expect((await session.observe(updated.kind, [updated.name])).get(updated.name)?.providerId).toBe(identity);
         await session.delete(created.kind, created.name);
       });
     });

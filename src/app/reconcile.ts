@@ -55,6 +55,7 @@ function priorOf(records: Awaited<ReturnType<Store['listResources']>>): readonly
     protect: r.protect,
     specHash: r.specHash,
     attributes: r.attributes as PriorRecord['attributes'],
+    providerId: r.providerId,
   }));
 }
 

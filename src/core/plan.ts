@@ -27,6 +27,8 @@ export interface PlannedChange {
   readonly dependsOn: readonly ResourceAddress[];
   /** What the refresh found live, when the resource exists. */
   readonly observed?: Attributes;
+  /** The live resource's identity on its target, when it exists. */
+  readonly providerId?: string;
   /** The declaration, for create/update/replace/no-op. Absent for deletes. */
   readonly desired?: DesiredResource;
   /** The resource exists live but Steward has no record of it: applying takes it over. */

@@ -1,4 +1,4 @@
-import type { Attributes, DesiredResource } from './resource.js';
+import type { DesiredResource, ObservedResource } from './resource.js';
 import type { FieldChange } from './plan.js';
 
 /**
@@ -14,8 +14,8 @@ import type { FieldChange } from './plan.js';
  * - if `delete` fails the resource is assumed to still exist.
  */
 export interface ProviderSession {
-  /** Returns the attributes of each named resource that exists; absent names do not exist. */
-  observe(kind: string, names: readonly string[]): Promise<ReadonlyMap<string, Attributes>>;
+  /** Returns each named resource that exists; absent names do not exist. */
+  observe(kind: string, names: readonly string[]): Promise<ReadonlyMap<string, ObservedResource>>;
   create(resource: DesiredResource): Promise<void>;
   update(resource: DesiredResource, changes: readonly FieldChange[]): Promise<void>;
   delete(kind: string, name: string): Promise<void>;

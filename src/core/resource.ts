@@ -36,4 +36,13 @@ export interface DesiredResource<Spec = unknown> {
 export interface Observation {
   readonly exists: boolean;
   readonly attributes: Attributes;
+  /** The target's own identity for the resource (e.g. an OID), when it exists. */
+  readonly providerId?: string;
+}
+
+/** One live resource as a provider reports it. */
+export interface ObservedResource {
+  /** The target's own identity, stable across renames and changes (e.g. a PostgreSQL OID). */
+  readonly providerId: string;
+  readonly attributes: Attributes;
 }

@@ -137,7 +137,7 @@ export async function applyPlan(plan: PlanResult, ctx: ApplyContext): Promise<Ap
   return { ok: results.every((r) => r.status === 'succeeded'), results };
 }
 
-function stateRecord(change: PlannedChange, observed: Attributes): RecordedState {
+function stateRecord(change: PlannedChange, observed: Attributes, providerId: string | undefined): RecordedState {
   const desired = change.desired!;
   return {
     address: change.address,
@@ -146,7 +146,7 @@ function stateRecord(change: PlannedChange, observed: Attributes): RecordedState
     target: change.target,
     specHash: hashOf(desired.spec),
     attributes: observed,
-    providerId: null,
+    providerId: providerId ?? null,
     dependencies: desired.dependsOn,
     protect: desired.protect,
   };
@@ -156,7 +156,7 @@ function stateRecord(change: PlannedChange, observed: Attributes): RecordedState
 async function syncUnchanged(plan: PlanResult, ctx: ApplyContext, prior: ReadonlyMap<string, PriorRecord>): Promise<void> {
   for (const change of plan.changes) {
     if (change.action !== 'no-op' || !change.desired || !change.observed) continue;
-    const record = stateRecord(change, change.observed);
+    const record = stateRecord(change, change.observed, change.providerId);
     const existing = prior.get(change.address);
     if (existing && hashOf(pickComparable(existing)) === hashOf(pickComparable(record))) continue;
     const action: StateAction = existing ? 'refresh' : 'adopt';
@@ -178,7 +178,7 @@ async function syncUnchanged(plan: PlanResult, ctx: ApplyContext, prior: Readonl
 }
 
 function pickComparable(r: PriorRecord | RecordedState): unknown {
-  return { target: r.target, specHash: r.specHash, attributes: r.attributes, dependencies: [...r.dependencies].sort(), protect: r.protect };
+  return { target: r.target, specHash: r.specHash, attributes: r.attributes, dependencies: [...r.dependencies].sort(), protect: r.protect, providerId: r.providerId ?? null };
 }
 
 async function execute(change: PlannedChange, ctx: ApplyContext, prior: PriorRecord | undefined): Promise<void> {
@@ -220,14 +220,14 @@ async function execute(change: PlannedChange, ctx: ApplyContext, prior: PriorRec
       return;
     }
     if (!found) throw new Error(`verification failed: it does not exist after the ${change.action}`);
-    const left = diffAttributes(desiredAttrs!, found, kind.fields);
+    const left = diffAttributes(desiredAttrs!, found.attributes, kind.fields);
     if (left.length > 0) {
       const fields = left.map((c) => `${c.field} is ${JSON.stringify(c.before)}, expected ${JSON.stringify(c.after)}`).join('; ');
       throw new Error(`verification failed after the ${change.action}: ${fields}`);
     }
     const action: StateAction = change.action === 'update' && change.adopt ? 'adopt' : change.action === 'replace' ? 'replace' : change.action === 'create' ? 'create' : 'update';
-    await ctx.recorder.putResource(stateRecord(change, found), { runId: ctx.runId, action });
-    await ctx.recorder.resolveIntent(intent, { status: 'succeeded', afterHash: hashOf(found) });
+    await ctx.recorder.putResource(stateRecord(change, found.attributes, found.providerId), { runId: ctx.runId, action });
+    await ctx.recorder.resolveIntent(intent, { status: 'succeeded', afterHash: hashOf(found.attributes) });
   } catch (error) {
     await ctx.recorder
       .resolveIntent(intent, { status: 'failed', error: errorMessage(error) })

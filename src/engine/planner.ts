@@ -43,8 +43,9 @@ function planDesired(resource: DesiredResource, kind: KindDefinition, prior: Pri
   const changes = diffAttributes(desiredAttrs, observation.attributes, kind.fields);
   const adopt = prior === undefined;
   const observed = observation.attributes;
+  const providerId = observation.providerId;
   if (changes.length === 0) {
-    return { ...base, observed, action: 'no-op', changes, reason: adopt ? 'it exists as declared and will be adopted' : 'it is up to date', adopt };
+    return { ...base, observed, providerId, action: 'no-op', changes, reason: adopt ? 'it exists as declared and will be adopted' : 'it is up to date', adopt };
   }
   const forcing = changes.filter((c) => c.requiresReplace).map((c) => c.field);
   if (forcing.length > 0) {

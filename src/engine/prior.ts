@@ -10,4 +10,5 @@ export interface PriorRecord {
   readonly protect: boolean;
   readonly specHash: string;
   readonly attributes: Attributes;
+  readonly providerId?: string | null;
 }

@@ -53,7 +53,7 @@ export async function recoverIntents(input: {
             target: source.target,
             specHash: source.specHash,
             attributes: observation.attributes,
-            providerId: null,
+            providerId: observation.providerId ?? null,
             dependencies: source.dependencies,
             protect: source.protect,
           },

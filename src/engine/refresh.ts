@@ -34,8 +34,8 @@ export async function refresh(input: RefreshInput): Promise<ReadonlyMap<string, 
       const session = await input.sessions.session(group.target);
       const found = await session.observe(group.kind, [...group.names.keys()]);
       for (const [name, address] of group.names) {
-        const attributes = found.get(name);
-        observations.set(address, attributes ? { exists: true, attributes } : { exists: false, attributes: {} });
+        const live = found.get(name);
+        observations.set(address, live ? { exists: true, attributes: live.attributes, providerId: live.providerId } : { exists: false, attributes: {} });
       }
     }),
   );

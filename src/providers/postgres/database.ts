@@ -6,6 +6,7 @@ import type { KindHandler } from './kind-handler.js';
 import { ident, literal } from './quote.js';
 
 interface DatabaseRow {
+  readonly oid: string;
   readonly datname: string;
   readonly owner: string;
   readonly encoding: string;
@@ -15,7 +16,7 @@ interface DatabaseRow {
 
 /** One catalog query for every named database, whatever their number. */
 const OBSERVE_DATABASES = `
-SELECT d.datname, pg_catalog.pg_get_userbyid(d.datdba) AS owner,
+SELECT d.oid::text AS oid, d.datname, pg_catalog.pg_get_userbyid(d.datdba) AS owner,
        pg_catalog.pg_encoding_to_char(d.encoding) AS encoding, d.datconnlimit,
        shobj_description(d.oid, 'pg_database') AS comment
   FROM pg_catalog.pg_database d
@@ -40,7 +41,7 @@ export const databaseHandler: KindHandler = {
   observe: async (conn, names) => {
     if (names.length === 0) return new Map();
     const { rows } = await conn.query<DatabaseRow>(OBSERVE_DATABASES, [names]);
-    return new Map(rows.map((row) => [row.datname, rowAttributes(row)]));
+    return new Map(rows.map((row) => [row.datname, { providerId: row.oid, attributes: rowAttributes(row) }]));
   },
 
   create: async (conn: InstanceConnection, resource: DesiredResource) => {

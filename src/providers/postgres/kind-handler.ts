@@ -1,10 +1,10 @@
-import type { Attributes, DesiredResource, FieldChange } from '../../core/index.js';
+import type { DesiredResource, FieldChange, ObservedResource } from '../../core/index.js';
 import type { InstanceConnection } from './connection.js';
 
 /** Observe / Create / Update / Delete for one PostgreSQL resource kind (contract: core/provider.ts). */
 export interface KindHandler {
   readonly kind: string;
-  observe(conn: InstanceConnection, names: readonly string[]): Promise<ReadonlyMap<string, Attributes>>;
+  observe(conn: InstanceConnection, names: readonly string[]): Promise<ReadonlyMap<string, ObservedResource>>;
   create(conn: InstanceConnection, resource: DesiredResource): Promise<void>;
   update(conn: InstanceConnection, resource: DesiredResource, changes: readonly FieldChange[]): Promise<void>;
   delete(conn: InstanceConnection, name: string): Promise<void>;

@@ -6,6 +6,7 @@ import type { KindHandler } from './kind-handler.js';
 import { ident, literal } from './quote.js';
 
 interface RoleRow {
+  readonly oid: string;
   readonly rolname: string;
   readonly rolsuper: boolean;
   readonly rolinherit: boolean;
@@ -22,7 +23,7 @@ interface RoleRow {
 
 /** One catalog query for every named role, whatever their number. */
 const OBSERVE_ROLES = `
-SELECT r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, r.rolcanlogin,
+SELECT r.oid::text AS oid, r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, r.rolcanlogin,
        r.rolreplication, r.rolbypassrls, r.rolconnlimit,
        CASE WHEN r.rolvaliduntil IS NULL OR r.rolvaliduntil = 'infinity' THEN NULL
             ELSE to_char(r.rolvaliduntil AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END AS valid_until,
@@ -94,7 +95,7 @@ export const roleHandler: KindHandler = {
   observe: async (conn, names) => {
     if (names.length === 0) return new Map();
     const { rows } = await conn.query<RoleRow>(OBSERVE_ROLES, [names]);
-    return new Map(rows.map((row) => [row.rolname, rowAttributes(row)]));
+    return new Map(rows.map((row) => [row.rolname, { providerId: row.oid, attributes: rowAttributes(row) }]));
   },
 
   create: async (conn, resource: DesiredResource) => {

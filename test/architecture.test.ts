@@ -18,8 +18,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   store: ['core'],
   engine: ['core'],
   embedded: ['core'],
-  app: ['core', 'kinds', 'manifest', 'providers', 'store', 'engine'],
-  cli: ['core', 'kinds', 'manifest', 'providers', 'store', 'engine', 'app'],
+  policy: ['core', 'kinds'],
+  scan: ['core', 'kinds', 'manifest', 'policy'],
+  app: ['core', 'kinds', 'manifest', 'providers', 'store', 'engine', 'policy', 'scan'],
+  cli: ['core', 'kinds', 'manifest', 'providers', 'store', 'engine', 'policy', 'scan', 'app'],
 };
 
 function sourceFiles(dir: string): string[] {

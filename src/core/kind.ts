@@ -35,8 +35,9 @@ export interface KindDefinition<Spec = unknown> {
   /**
    * `target`: a connection other resources are managed through; it is never created or deleted.
    * `managed`: has a lifecycle (create, update, delete) carried out by a provider.
+   * `config`: configures Steward itself (e.g. a Policy); never planned or applied.
    */
-  readonly role: 'target' | 'managed';
+  readonly role: 'target' | 'managed' | 'config';
   /** Returns a message when `name` cannot be used as this kind's name. */
   validateName(name: string): string | undefined;
   references(spec: Spec): readonly Reference[];

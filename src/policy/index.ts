@@ -1,0 +1,3 @@
+export * from './cel.js';
+export * from './evaluate.js';
+export * from './rule.js';

@@ -25,7 +25,7 @@ function kindOf(kinds: ReadonlyMap<string, KindDefinition>, resource: DesiredRes
 }
 
 async function observeOne(session: ProviderSession, resource: DesiredResource) {
-  return (await session.observe(resource.kind, [resource.name])).get(resource.name)?.attributes;
+  return (await session.observe(resource.kind, [{ name: resource.name, spec: resource.spec }])).get(resource.name)?.attributes;
 }
 
 /**
@@ -58,7 +58,7 @@ export function providerConformance(options: ConformanceOptions): void {
         expect(observed).toBeDefined();
         const kind = kindOf(options.kinds, created);
         expect(diffAttributes(kind.desiredAttributes(created.name, created.spec), observed!, kind.fields)).toEqual([]);
-        await session.delete(created.kind, created.name);
+        await session.delete(created.kind, created.name, created.spec);
       });
     });
 
@@ -69,7 +69,7 @@ export function providerConformance(options: ConformanceOptions): void {
         const first = await observeOne(session, created);
         await expect(session.create(created)).resolves.toBeUndefined();
         expect(await observeOne(session, created)).toEqual(first);
-        await session.delete(created.kind, created.name);
+        await session.delete(created.kind, created.name, created.spec);
       });
     });
 
@@ -77,15 +77,15 @@ export function providerConformance(options: ConformanceOptions): void {
       await withSession(async (session) => {
         const { created, updated } = c.make();
         await session.create(created);
-        const identity = (await session.observe(created.kind, [created.name])).get(created.name)?.providerId;
+        const identity = (await session.observe(created.kind, [{ name: created.name, spec: created.spec }])).get(created.name)?.providerId;
         expect(identity).toMatch(/\S/);
         const kind = kindOf(options.kinds, updated);
         const changes = diffAttributes(kind.desiredAttributes(updated.name, updated.spec), (await observeOne(session, created))!, kind.fields);
         expect(changes.length).toBeGreaterThan(0);
         await session.update(updated, changes);
         expect(diffAttributes(kind.desiredAttributes(updated.name, updated.spec), (await observeOne(session, updated))!, kind.fields)).toEqual([]);
-        expect((await session.observe(updated.kind, [updated.name])).get(updated.name)?.providerId).toBe(identity);
-        await session.delete(created.kind, created.name);
+        expect((await session.observe(updated.kind, [{ name: updated.name, spec: updated.spec }])).get(updated.name)?.providerId).toBe(identity);
+        await session.delete(created.kind, created.name, created.spec);
       });
     });
 
@@ -93,9 +93,9 @@ export function providerConformance(options: ConformanceOptions): void {
       await withSession(async (session) => {
         const { created } = c.make();
         await session.create(created);
-        await session.delete(created.kind, created.name);
+        await session.delete(created.kind, created.name, created.spec);
         expect(await observeOne(session, created)).toBeUndefined();
-        await expect(session.delete(created.kind, created.name)).resolves.toBeUndefined();
+        await expect(session.delete(created.kind, created.name, created.spec)).resolves.toBeUndefined();
       });
     });
 
@@ -105,12 +105,12 @@ export function providerConformance(options: ConformanceOptions): void {
         await session.create(created);
         const before = await options.snapshot();
         const statements = session.statementCount;
-        const names = [created.name, `${created.name}_missing_1`, `${created.name}_missing_2`];
-        await session.observe(created.kind, names);
-        await session.observe(created.kind, names);
+        const requests = [created.name, `${created.name}_missing_1`, `${created.name}_missing_2`].map((name) => ({ name, spec: created.spec }));
+        await session.observe(created.kind, requests);
+        await session.observe(created.kind, requests);
         expect(session.statementCount - statements).toBe(2);
         expect(await options.snapshot()).toBe(before);
-        await session.delete(created.kind, created.name);
+        await session.delete(created.kind, created.name, created.spec);
       });
     });
 
@@ -126,7 +126,7 @@ export function providerConformance(options: ConformanceOptions): void {
           kinds: options.kinds,
         });
         expect(plan.changes.map((ch) => ch.action)).toEqual(['no-op']);
-        await session.delete(updated.kind, updated.name);
+        await session.delete(updated.kind, updated.name, updated.spec);
       });
     });
   });

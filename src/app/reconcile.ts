@@ -56,6 +56,7 @@ function priorOf(records: Awaited<ReturnType<Store['listResources']>>): readonly
     specHash: r.specHash,
     attributes: r.attributes as PriorRecord['attributes'],
     providerId: r.providerId,
+    spec: r.spec,
   }));
 }
 

@@ -29,6 +29,8 @@ export interface PlannedChange {
   readonly observed?: Attributes;
   /** The live resource's identity on its target, when it exists. */
   readonly providerId?: string;
+  /** For deletes: the spec the resource was last applied with (null if unknown). */
+  readonly priorSpec?: JsonValue | null;
   /** The declaration, for create/update/replace/no-op. Absent for deletes. */
   readonly desired?: DesiredResource;
   /** The resource exists live but Steward has no record of it: applying takes it over. */

@@ -14,14 +14,25 @@ import type { FieldChange } from './plan.js';
  * - if `delete` fails the resource is assumed to still exist.
  */
 export interface ProviderSession {
-  /** Returns each named resource that exists; absent names do not exist. */
-  observe(kind: string, names: readonly string[]): Promise<ReadonlyMap<string, ObservedResource>>;
+  /** Returns each requested resource that exists, by name; absent names do not exist. */
+  observe(kind: string, requests: readonly ObserveRequest[]): Promise<ReadonlyMap<string, ObservedResource>>;
   create(resource: DesiredResource): Promise<void>;
   update(resource: DesiredResource, changes: readonly FieldChange[]): Promise<void>;
-  delete(kind: string, name: string): Promise<void>;
+  /** `spec` is what the resource was last declared as (from the state when it left the manifests). */
+  delete(kind: string, name: string, spec: unknown): Promise<void>;
   /** Number of statements sent to the target so far, for measuring set-based observation. */
   readonly statementCount: number;
   close(): Promise<void>;
+}
+
+/**
+ * One resource to observe. `spec` is its declaration — or, for a resource that left the manifests,
+ * the spec it was last applied with — because some kinds are identified by more than a name
+ * (a grant by its database, grantee and objects); `null` when unknown.
+ */
+export interface ObserveRequest {
+  readonly name: string;
+  readonly spec: unknown;
 }
 
 /** Opens sessions for the targets of one kind (e.g. every `PostgresInstance`). */

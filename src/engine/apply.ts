@@ -2,6 +2,7 @@ import {
   errorMessage,
   hashOf,
   type Attributes,
+  type JsonValue,
   type KindDefinition,
   type PlannedChange,
   type ResourceAddress,
@@ -145,6 +146,7 @@ function stateRecord(change: PlannedChange, observed: Attributes, providerId: st
     name: change.name,
     target: change.target,
     specHash: hashOf(desired.spec),
+    spec: desired.spec as JsonValue,
     attributes: observed,
     providerId: providerId ?? null,
     dependencies: desired.dependsOn,
@@ -203,16 +205,17 @@ async function execute(change: PlannedChange, ctx: ApplyContext, prior: PriorRec
         await session.update(change.desired!, change.changes);
         break;
       case 'replace':
-        await session.delete(change.kind, change.name);
+        await session.delete(change.kind, change.name, change.desired!.spec);
         await session.create(change.desired!);
         break;
       case 'delete':
-        await session.delete(change.kind, change.name);
+        await session.delete(change.kind, change.name, change.priorSpec ?? null);
         break;
       case 'no-op':
         break;
     }
-    const found = (await session.observe(change.kind, [change.name])).get(change.name);
+    const spec = change.desired ? change.desired.spec : (change.priorSpec ?? null);
+    const found = (await session.observe(change.kind, [{ name: change.name, spec }])).get(change.name);
     if (change.action === 'delete') {
       if (found) throw new Error('verification failed: it still exists after the delete');
       if (prior) await ctx.recorder.removeResource(change.address, { runId: ctx.runId, action: 'delete' });

@@ -120,6 +120,7 @@ export function planChanges(input: PlanInput): PlanResult {
       target: (record.target ?? '') as ResourceAddress,
       action: 'delete',
       observed: observation.attributes,
+      priorSpec: record.spec ?? null,
       changes: deletionChanges(observation.attributes),
       reason: 'it was removed from the manifests',
       dependsOn: [],

@@ -1,4 +1,4 @@
-import type { Attributes } from '../core/index.js';
+import type { Attributes, JsonValue } from '../core/index.js';
 
 /** What planning needs to know from the state about a resource Steward manages. */
 export interface PriorRecord {
@@ -11,4 +11,6 @@ export interface PriorRecord {
   readonly specHash: string;
   readonly attributes: Attributes;
   readonly providerId?: string | null;
+  /** The spec last applied; null when the state does not know it. */
+  readonly spec?: JsonValue | null;
 }

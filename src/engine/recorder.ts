@@ -1,4 +1,4 @@
-import type { Attributes } from '../core/index.js';
+import type { Attributes, JsonValue } from '../core/index.js';
 
 /** A pending mutation, recorded before the provider is called. */
 export interface RecordedIntent {
@@ -14,6 +14,7 @@ export interface RecordedState {
   readonly name: string;
   readonly target: string | null;
   readonly specHash: string;
+  readonly spec: JsonValue | null;
   readonly attributes: Attributes;
   readonly providerId: string | null;
   readonly dependencies: readonly string[];

@@ -1,4 +1,4 @@
-import { hashOf, type DesiredResource, type Observation } from '../core/index.js';
+import { hashOf, type DesiredResource, type JsonValue, type Observation } from '../core/index.js';
 import type { PriorRecord } from './prior.js';
 import type { ApplyRecorder, RecordedIntent } from './recorder.js';
 
@@ -42,6 +42,7 @@ export async function recoverIntents(input: {
             protect: desired.protect,
             // The spec that was being applied is not known to have landed; an empty hash forces a re-plan.
             specHash: prior?.specHash ?? '',
+            spec: prior?.spec ?? (desired.spec as JsonValue),
           }
         : prior;
       if (source) {
@@ -52,6 +53,7 @@ export async function recoverIntents(input: {
             name: source.name,
             target: source.target,
             specHash: source.specHash,
+            spec: source.spec ?? null,
             attributes: observation.attributes,
             providerId: observation.providerId ?? null,
             dependencies: source.dependencies,

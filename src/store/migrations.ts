@@ -130,6 +130,16 @@ CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON steward.audit_head
   FOR EACH STATEMENT EXECUTE FUNCTION steward.audit_head_forward_only();
 `,
   },
+  {
+    version: 2,
+    name: 'the spec each resource was last applied with',
+    // Deleting or observing a resource that left the manifests needs what it was declared as
+    // (e.g. which privileges an additive grant owns). Specs never hold secrets, only references.
+    sql: `
+ALTER TABLE steward.resources ADD COLUMN spec jsonb;
+ALTER TABLE steward.resource_history ADD COLUMN spec jsonb;
+`,
+  },
 ];
 
 const BOOTSTRAP = `

@@ -1,6 +1,6 @@
 import { parseAddress } from '../core/address.js';
 import { StewardError, errorMessage } from '../core/errors.js';
-import type { Attributes } from '../core/resource.js';
+import type { Attributes, JsonValue } from '../core/resource.js';
 import { isJsonObject, jsonParam } from './json.js';
 import { RESOURCE_LOCK_NAMESPACE } from './lock-keys.js';
 import { isoTimestamp, sqlState, type SqlClient, type SqlQueryable } from './sql-client.js';
@@ -20,6 +20,7 @@ interface ResourceRow {
   readonly name: string;
   readonly target: string | null;
   readonly spec_hash: string;
+  readonly spec: JsonValue | null;
   readonly attributes: Attributes;
   readonly provider_id: string | null;
   readonly dependencies: readonly string[];
@@ -39,7 +40,7 @@ interface HistoryRow {
   readonly recorded_at: string;
 }
 
-const RESOURCE_COLUMNS = `address, kind, name, target, spec_hash, attributes, provider_id, dependencies, protect, version,
+const RESOURCE_COLUMNS = `address, kind, name, target, spec_hash, spec, attributes, provider_id, dependencies, protect, version,
   ${isoTimestamp('created_at')} AS created_at, ${isoTimestamp('updated_at')} AS updated_at`;
 
 const HISTORY_COLUMNS = `address, version, run_id::text AS run_id, action, spec_hash, attributes,
@@ -62,6 +63,7 @@ function toRecord(row: ResourceRow): StateRecord {
     name: row.name,
     target: row.target,
     specHash: row.spec_hash,
+    spec: row.spec ?? null,
     attributes: row.attributes,
     providerId: row.provider_id,
     dependencies: row.dependencies,
@@ -151,11 +153,11 @@ export function createStateRepository(client: SqlClient): StateRepository {
           const version = await lockAddress(tx, record.address);
           const [row] = await tx.query<ResourceRow>(
             `INSERT INTO steward.resources (address, kind, name, target, spec_hash, attributes, provider_id, dependencies,
-                                            protect, version, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9, $10, now(), now())
+                                            protect, version, created_at, updated_at, spec)
+             VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9, $10, now(), now(), $11::jsonb)
              ON CONFLICT (address) DO UPDATE SET
                kind = EXCLUDED.kind, name = EXCLUDED.name, target = EXCLUDED.target, spec_hash = EXCLUDED.spec_hash,
-               attributes = EXCLUDED.attributes, provider_id = EXCLUDED.provider_id,
+               spec = EXCLUDED.spec, attributes = EXCLUDED.attributes, provider_id = EXCLUDED.provider_id,
                dependencies = EXCLUDED.dependencies, protect = EXCLUDED.protect, version = EXCLUDED.version,
                updated_at = EXCLUDED.updated_at
              RETURNING ${RESOURCE_COLUMNS}`,
@@ -170,12 +172,21 @@ export function createStateRepository(client: SqlClient): StateRepository {
               jsonParam(record.dependencies),
               record.protect,
               version,
+              record.spec === null ? null : jsonParam(record.spec),
             ],
           );
           await tx.query(
-            `INSERT INTO steward.resource_history (address, version, run_id, action, spec_hash, attributes)
-             VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
-            [record.address, version, change.runId, change.action, record.specHash, jsonParam(record.attributes)],
+            `INSERT INTO steward.resource_history (address, version, run_id, action, spec_hash, attributes, spec)
+             VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)`,
+            [
+              record.address,
+              version,
+              change.runId,
+              change.action,
+              record.specHash,
+              jsonParam(record.attributes),
+              record.spec === null ? null : jsonParam(record.spec),
+            ],
           );
           if (row === undefined) throw new Error(`no row returned for ${record.address}`);
           return toRecord(row);

@@ -14,6 +14,7 @@ const record = (name: string, overrides: Partial<StateRecordInput> = {}): StateR
   kind: 'PostgresRole',
   name,
   target: 'PostgresInstance/main',
+  spec: { instance: 'main', login: true },
   specHash: 'spec-1',
   attributes: { login: true, connectionLimit: 5, memberOf: ['readers'] },
   providerId: `role:${name}`,

@@ -30,6 +30,8 @@ export interface StateRecord {
   /** Address of the target the resource is managed through. */
   readonly target: string | null;
   readonly specHash: string;
+  /** The declared spec last applied (references only, never secret values); null if unknown. */
+  readonly spec: JsonValue | null;
   /** The observed attributes after the last change; never secrets (callers must not pass them). */
   readonly attributes: Attributes;
   readonly providerId: string | null;

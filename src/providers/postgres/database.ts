@@ -38,8 +38,9 @@ function commentOn(name: string, comment: string | null): string {
 export const databaseHandler: KindHandler = {
   kind: POSTGRES_DATABASE,
 
-  observe: async (conn, names) => {
-    if (names.length === 0) return new Map();
+  observe: async (conn, requests) => {
+    if (requests.length === 0) return new Map();
+    const names = requests.map((r) => r.name);
     const { rows } = await conn.query<DatabaseRow>(OBSERVE_DATABASES, [names]);
     return new Map(rows.map((row) => [row.datname, { providerId: row.oid, attributes: rowAttributes(row) }]));
   },

@@ -23,10 +23,10 @@ export function postgresProvider(options: ConnectOptions = DEFAULT_CONNECT_OPTIO
     connect: async (target: DesiredResource): Promise<ProviderSession> => {
       const conn = await connectInstance(target as DesiredResource<PostgresInstanceSpec>, options, env);
       return {
-        observe: (kind, names) => handlerFor(kind).observe(conn, names),
+        observe: (kind, requests) => handlerFor(kind).observe(conn, requests),
         create: (resource) => handlerFor(resource.kind).create(conn, resource),
         update: (resource, changes) => handlerFor(resource.kind).update(conn, resource, changes),
-        delete: (kind, name) => handlerFor(kind).delete(conn, name),
+        delete: (kind, name, spec) => handlerFor(kind).delete(conn, name, spec),
         get statementCount() {
           return conn.statementCount;
         },

@@ -92,8 +92,9 @@ const ALL_FIELDS: ReadonlySet<string> = new Set([...FLAGS.map(([f]) => f), 'conn
 export const roleHandler: KindHandler = {
   kind: POSTGRES_ROLE,
 
-  observe: async (conn, names) => {
-    if (names.length === 0) return new Map();
+  observe: async (conn, requests) => {
+    if (requests.length === 0) return new Map();
+    const names = requests.map((r) => r.name);
     const { rows } = await conn.query<RoleRow>(OBSERVE_ROLES, [names]);
     return new Map(rows.map((row) => [row.rolname, { providerId: row.oid, attributes: rowAttributes(row) }]));
   },

@@ -6,7 +6,7 @@ import { diffAttributes, planChanges } from '../src/engine/index.js';
 export interface ConformanceCase {
   readonly description: string;
   /** Called once per test so every test works on fresh, unique names. */
-  make(): { readonly created: DesiredResource; readonly updated: DesiredResource };
+  make(): Promise<{ readonly created: DesiredResource; readonly updated: DesiredResource }>;
 }
 
 export interface ConformanceOptions {
@@ -45,14 +45,14 @@ export function providerConformance(options: ConformanceOptions): void {
   describe.each(options.cases)(`${options.provider.name} provider conformance: $description`, (c) => {
     it('observes a missing resource as absent', async () => {
       await withSession(async (session) => {
-        const { created } = c.make();
+        const { created } = await c.make();
         expect(await observeOne(session, created)).toBeUndefined();
       });
     });
 
     it('is up to date right after create', async () => {
       await withSession(async (session) => {
-        const { created } = c.make();
+        const { created } = await c.make();
         await session.create(created);
         const observed = await observeOne(session, created);
         expect(observed).toBeDefined();
@@ -64,7 +64,7 @@ export function providerConformance(options: ConformanceOptions): void {
 
     it('treats creating an existing resource as a no-op', async () => {
       await withSession(async (session) => {
-        const { created } = c.make();
+        const { created } = await c.make();
         await session.create(created);
         const first = await observeOne(session, created);
         await expect(session.create(created)).resolves.toBeUndefined();
@@ -75,7 +75,7 @@ export function providerConformance(options: ConformanceOptions): void {
 
     it('updates in place to exactly the declared attributes, keeping its identity', async () => {
       await withSession(async (session) => {
-        const { created, updated } = c.make();
+        const { created, updated } = await c.make();
         await session.create(created);
         const identity = (await session.observe(created.kind, [{ name: created.name, spec: created.spec }])).get(created.name)?.providerId;
         expect(identity).toMatch(/\S/);
@@ -91,7 +91,7 @@ export function providerConformance(options: ConformanceOptions): void {
 
     it('deletes, and deleting what is gone succeeds', async () => {
       await withSession(async (session) => {
-        const { created } = c.make();
+        const { created } = await c.make();
         await session.create(created);
         await session.delete(created.kind, created.name, created.spec);
         expect(await observeOne(session, created)).toBeUndefined();
@@ -101,7 +101,7 @@ export function providerConformance(options: ConformanceOptions): void {
 
     it('never mutates when observing, and observes a whole kind in one statement', async () => {
       await withSession(async (session) => {
-        const { created } = c.make();
+        const { created } = await c.make();
         await session.create(created);
         const before = await options.snapshot();
         const statements = session.statementCount;
@@ -116,7 +116,7 @@ export function providerConformance(options: ConformanceOptions): void {
 
     it('plans nothing after apply and refresh', async () => {
       await withSession(async (session) => {
-        const { updated } = c.make();
+        const { updated } = await c.make();
         await session.create(updated);
         const observed = await observeOne(session, updated);
         const plan = planChanges({

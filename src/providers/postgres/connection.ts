@@ -2,9 +2,23 @@ import pg from 'pg';
 import { StewardError, type DesiredResource } from '../../core/index.js';
 import type { EnvRef, PostgresInstanceSpec, StringOrEnv } from '../../kinds/index.js';
 
+/** Statements against one database of the instance. */
+export interface DatabaseConnection {
+  readonly database: string;
+  query<R extends pg.QueryResultRow>(text: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>>;
+  transaction<T>(fn: (query: (text: string, params?: readonly unknown[]) => Promise<pg.QueryResult>) => Promise<T>): Promise<T>;
+}
+
 /** A pool to one instance that counts the statements it sends. */
 export interface InstanceConnection {
   readonly address: string;
+  /** The server's `server_version_num`, e.g. 180004. */
+  readonly serverVersion: number;
+  /**
+   * A connection to another database of the same instance (schemas, grants and default privileges
+   * live per database), opened on first use with the same credentials.
+   */
+  database(name: string): DatabaseConnection;
   query<R extends pg.QueryResultRow>(text: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>>;
   /** Runs `fn` on one connection inside BEGIN/COMMIT, rolling back on error. */
   transaction<T>(fn: (query: (text: string, params?: readonly unknown[]) => Promise<pg.QueryResult>) => Promise<T>): Promise<T>;
@@ -57,48 +71,25 @@ export function connectionConfig(target: DesiredResource<PostgresInstanceSpec>, 
   };
 }
 
-export async function connectInstance(
-  target: DesiredResource<PostgresInstanceSpec>,
-  options: ConnectOptions,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<InstanceConnection> {
-  const config = connectionConfig(target, env);
-  const pool = new pg.Pool({
-    ...config,
-    max: Math.max(1, options.maxConnections),
-    options: `-c lock_timeout=${Math.max(0, Math.trunc(options.lockTimeoutMs))}`,
-  });
-  // An idle client losing its server must not crash the process; the next query reports it.
-  pool.on('error', () => undefined);
-  try {
-    const probe = await pool.connect();
-    probe.release();
-  } catch (error) {
-    await pool.end().catch(() => undefined);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new StewardError(
-      'connection-failed',
-      `${target.address}: cannot connect to ${config.user}@${config.host}:${config.port}/${config.database}: ${message}`,
-      { kind: 'transient', cause: error },
-    );
-  }
-  let statements = 0;
+type Query = (text: string, params?: readonly unknown[]) => Promise<pg.QueryResult>;
+
+function counted(pool: pg.Pool, count: () => void, database: string): DatabaseConnection {
   return {
-    address: target.address,
+    database,
     query: async <R extends pg.QueryResultRow>(text: string, params?: readonly unknown[]) => {
-      statements += 1;
+      count();
       return pool.query<R>(text, params as unknown[] | undefined);
     },
-    transaction: async <T>(fn: (query: (text: string, params?: readonly unknown[]) => Promise<pg.QueryResult>) => Promise<T>) => {
+    transaction: async <T>(fn: (query: Query) => Promise<T>) => {
       const client = await pool.connect();
       try {
-        statements += 1;
+        count();
         await client.query('BEGIN');
         const result = await fn(async (text, params) => {
-          statements += 1;
+          count();
           return client.query(text, params as unknown[] | undefined);
         });
-        statements += 1;
+        count();
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -108,11 +99,65 @@ export async function connectInstance(
         client.release();
       }
     },
+  };
+}
+
+function connectionError(target: DesiredResource, config: pg.PoolConfig, error: unknown): StewardError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new StewardError(
+    'connection-failed',
+    `${target.address}: cannot connect to ${config.user}@${config.host}:${config.port}/${config.database}: ${message}`,
+    { kind: 'transient', cause: error },
+  );
+}
+
+export async function connectInstance(
+  target: DesiredResource<PostgresInstanceSpec>,
+  options: ConnectOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<InstanceConnection> {
+  const config = connectionConfig(target, env);
+  const poolFor = (database: string, max: number): pg.Pool => {
+    const pool = new pg.Pool({ ...config, database, max, options: `-c lock_timeout=${Math.max(0, Math.trunc(options.lockTimeoutMs))}` });
+    // An idle client losing its server must not crash the process; the next query reports it.
+    pool.on('error', () => undefined);
+    return pool;
+  };
+  const main = poolFor(String(config.database), Math.max(1, options.maxConnections));
+  let serverVersion = 0;
+  try {
+    const { rows } = await main.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+    serverVersion = Number(rows[0]?.v ?? 0);
+  } catch (error) {
+    await main.end().catch(() => undefined);
+    throw connectionError(target, config, error);
+  }
+  // Counts what the session sends for the work asked of it; the version probe above is setup.
+  let statements = 0;
+  const count = (): void => {
+    statements += 1;
+  };
+  const others = new Map<string, pg.Pool>();
+  const primary = counted(main, count, String(config.database));
+  return {
+    address: target.address,
+    serverVersion,
+    query: primary.query,
+    transaction: primary.transaction,
+    database: (name) => {
+      if (name === config.database) return primary;
+      let pool = others.get(name);
+      if (!pool) {
+        pool = poolFor(name, Math.max(1, Math.min(2, options.maxConnections)));
+        others.set(name, pool);
+      }
+      return counted(pool, count, name);
+    },
     get statementCount() {
       return statements;
     },
     close: async () => {
-      await pool.end();
+      await Promise.all([main.end(), ...[...others.values()].map((p) => p.end())]);
     },
   };
 }

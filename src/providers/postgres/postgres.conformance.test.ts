@@ -22,7 +22,10 @@ providerConformance({
         SELECT (SELECT json_agg(r ORDER BY r.rolname) FROM pg_roles r)::text AS roles,
                (SELECT json_agg(d ORDER BY d.datname) FROM pg_database d)::text AS dbs,
                (SELECT json_agg(s ORDER BY s.setrole, s.setdatabase) FROM pg_db_role_setting s)::text AS settings,
-               (SELECT json_agg(c ORDER BY c.objoid) FROM pg_shdescription c)::text AS comments`);
+               (SELECT json_agg(c ORDER BY c.objoid) FROM pg_shdescription c)::text AS comments,
+               (SELECT json_agg(n ORDER BY n.oid) FROM pg_namespace n)::text AS schemas,
+               (SELECT json_agg(d ORDER BY d.objoid, d.objsubid) FROM pg_description d WHERE d.classoid = 'pg_namespace'::regclass)::text AS schema_comments,
+               (SELECT json_agg(m ORDER BY m.roleid, m.member) FROM pg_auth_members m)::text AS memberships`);
       return createHash('sha256').update(JSON.stringify(rows)).digest('hex');
     } finally {
       await client.end();
@@ -31,7 +34,7 @@ providerConformance({
   cases: [
     {
       description: 'PostgresRole with every attribute',
-      make: () => {
+      make: async () => {
         const name = uniqueName('conf_role');
         return {
           created: declare('PostgresRole', name, {
@@ -57,7 +60,7 @@ providerConformance({
     },
     {
       description: 'PostgresDatabase',
-      make: () => {
+      make: async () => {
         const name = uniqueName('conf_db');
         return {
           created: declare('PostgresDatabase', name, { instance: 'test', owner: 'postgres', encoding: 'utf-8', connectionLimit: 5, comment: 'first' }),
@@ -65,5 +68,41 @@ providerConformance({
         };
       },
     },
+    {
+      description: 'PostgresSchema',
+      make: async () => {
+        const name = uniqueName('conf_schema');
+        const owner = uniqueName('conf_owner');
+        await admin(`CREATE ROLE ${owner}`);
+        return {
+          created: declare('PostgresSchema', name, { instance: 'test', database: 'postgres', owner: 'postgres', comment: 'first' }),
+          updated: declare('PostgresSchema', name, { instance: 'test', database: 'postgres', owner, comment: null }),
+        };
+      },
+    },
+    {
+      description: 'PostgresRoleMembership',
+      make: async () => {
+        const group = uniqueName('conf_group');
+        const member = uniqueName('conf_member');
+        await admin(`CREATE ROLE ${group}; CREATE ROLE ${member}`);
+        const name = `${member}-in-${group}`.replace(/_/g, '-');
+        return {
+          created: declare('PostgresRoleMembership', name, { instance: 'test', role: group, member, admin: true, inherit: false, set: true }),
+          updated: declare('PostgresRoleMembership', name, { instance: 'test', role: group, member, admin: false, inherit: true }),
+        };
+      },
+    },
   ],
 });
+
+async function admin(sql: string): Promise<void> {
+  const { host, port, user, password } = inject('pg');
+  const client = new pg.Client({ host, port, user, password, database: 'postgres' });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { addressOf, type Attributes, type JsonValue, type KindDefinition, type Reference } from '../core/index.js';
+import { postgresIdentifierSchema } from './common.js';
+import { resourceNameProblem } from './names.js';
+import { POSTGRES_DATABASE } from './postgres-database.js';
+import { POSTGRES_INSTANCE } from './postgres-instance.js';
+import { POSTGRES_ROLE } from './postgres-role.js';
+
+export const POSTGRES_SCHEMA = 'PostgresSchema';
+
+export const postgresSchemaSpecSchema = z
+  .strictObject({
+    instance: z.string().min(1).describe('Name of the PostgresInstance'),
+    database: postgresIdentifierSchema.describe('Database the schema lives in'),
+    schema: postgresIdentifierSchema.optional().describe('Name of the schema in PostgreSQL; defaults to metadata.name'),
+    owner: z.string().min(1).optional().describe('Role owning the schema; unset: not managed'),
+    comment: z.string().nullable().default(null),
+  })
+  .describe('A schema inside one database');
+
+export type PostgresSchemaSpec = z.infer<typeof postgresSchemaSpecSchema>;
+
+/** The schema's name in PostgreSQL. */
+export function schemaNameOf(name: string, spec: Pick<PostgresSchemaSpec, 'schema'>): string {
+  return spec.schema ?? name;
+}
+
+export const postgresSchemaKind: KindDefinition<PostgresSchemaSpec> = {
+  kind: POSTGRES_SCHEMA,
+  description: postgresSchemaSpecSchema.description ?? '',
+  spec: postgresSchemaSpecSchema,
+  role: 'managed',
+  validateName: resourceNameProblem,
+  references: (spec) => {
+    const refs: Reference[] = [
+      { path: ['spec', 'instance'], target: addressOf(POSTGRES_INSTANCE, spec.instance), required: true },
+      { path: ['spec', 'database'], target: addressOf(POSTGRES_DATABASE, spec.database), required: false },
+    ];
+    if (spec.owner !== undefined) refs.push({ path: ['spec', 'owner'], target: addressOf(POSTGRES_ROLE, spec.owner), required: false });
+    return refs;
+  },
+  target: (spec) => addressOf(POSTGRES_INSTANCE, spec.instance),
+  desiredAttributes: (_name, spec): Attributes => {
+    const attrs: Record<string, JsonValue> = { comment: spec.comment };
+    if (spec.owner !== undefined) attrs['owner'] = spec.owner;
+    return attrs;
+  },
+  fields: {},
+};

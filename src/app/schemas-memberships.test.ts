@@ -37,7 +37,7 @@ describe('schemas and role memberships', () => {
     });
     const options = projectOptions(dir);
     const plan = await runPlan(options);
-    const order = plan.plan.changes.map((c) => c.address);
+    const order: string[] = plan.plan.changes.map((c) => c.address);
     expect(order.indexOf(`PostgresDatabase/${db}`)).toBeLessThan(order.indexOf('PostgresSchema/billing-schema'));
     expect(order.indexOf(`PostgresRole/${group}`)).toBeLessThan(order.indexOf('PostgresRoleMembership/member-in-group'));
     expect((await runApply(options, approve)).apply?.ok).toBe(true);

@@ -1,13 +1,14 @@
 import type { KindDefinition } from '../core/index.js';
 import { postgresDatabaseKind } from './postgres-database.js';
 import { postgresInstanceKind } from './postgres-instance.js';
+import { postgresGrantKind } from './postgres-grant.js';
 import { postgresRoleKind } from './postgres-role.js';
 import { postgresRoleMembershipKind } from './postgres-role-membership.js';
 import { postgresSchemaKind } from './postgres-schema.js';
 
 /** Every kind Steward understands, by name. */
 export const KINDS: ReadonlyMap<string, KindDefinition> = new Map<string, KindDefinition>(
-  [postgresInstanceKind, postgresRoleKind, postgresDatabaseKind, postgresSchemaKind, postgresRoleMembershipKind].map((k) => [k.kind, k as KindDefinition]),
+  [postgresInstanceKind, postgresRoleKind, postgresDatabaseKind, postgresSchemaKind, postgresRoleMembershipKind, postgresGrantKind].map((k) => [k.kind, k as KindDefinition]),
 );
 
 export function kindNames(): readonly string[] {

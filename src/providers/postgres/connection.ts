@@ -14,6 +14,8 @@ export interface InstanceConnection {
   readonly address: string;
   /** The server's `server_version_num`, e.g. 180004. */
   readonly serverVersion: number;
+  /** The database the instance connects to (spec.database). */
+  readonly defaultDatabase: string;
   /**
    * A connection to another database of the same instance (schemas, grants and default privileges
    * live per database), opened on first use with the same credentials.
@@ -142,6 +144,7 @@ export async function connectInstance(
   return {
     address: target.address,
     serverVersion,
+    defaultDatabase: String(config.database),
     query: primary.query,
     transaction: primary.transaction,
     database: (name) => {

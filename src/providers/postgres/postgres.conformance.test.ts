@@ -12,6 +12,8 @@ providerConformance({
   provider: postgresProvider({ maxConnections: 2, lockTimeoutMs: 5_000 }, testEnv()),
   target,
   kinds: KINDS,
+  // Grants read roles and the catalogs of their object types: still a fixed number per database.
+  maxObserveStatements: 8,
   snapshot: async () => {
     // Every role and database row and setting the provider can read or write, read independently.
     const { host, port, user, password } = inject('pg');
@@ -25,7 +27,10 @@ providerConformance({
                (SELECT json_agg(c ORDER BY c.objoid) FROM pg_shdescription c)::text AS comments,
                (SELECT json_agg(n ORDER BY n.oid) FROM pg_namespace n)::text AS schemas,
                (SELECT json_agg(d ORDER BY d.objoid, d.objsubid) FROM pg_description d WHERE d.classoid = 'pg_namespace'::regclass)::text AS schema_comments,
-               (SELECT json_agg(m ORDER BY m.roleid, m.member) FROM pg_auth_members m)::text AS memberships`);
+               (SELECT json_agg(m ORDER BY m.roleid, m.member) FROM pg_auth_members m)::text AS memberships,
+               (SELECT json_agg(json_build_array(c.oid, c.relacl) ORDER BY c.oid) FROM pg_class c)::text AS relacls,
+               (SELECT json_agg(json_build_array(a.attrelid, a.attnum, a.attacl) ORDER BY a.attrelid, a.attnum) FROM pg_attribute a WHERE a.attacl IS NOT NULL)::text AS attacls,
+               (SELECT json_agg(json_build_array(p.oid, p.proacl) ORDER BY p.oid) FROM pg_proc p WHERE p.proacl IS NOT NULL)::text AS proacls`);
       return createHash('sha256').update(JSON.stringify(rows)).digest('hex');
     } finally {
       await client.end();
@@ -90,6 +95,73 @@ providerConformance({
         return {
           created: declare('PostgresRoleMembership', name, { instance: 'test', role: group, member, admin: true, inherit: false, set: true }),
           updated: declare('PostgresRoleMembership', name, { instance: 'test', role: group, member, admin: false, inherit: true }),
+        };
+      },
+    },
+    {
+      description: 'PostgresGrant on named tables, authoritative',
+      make: async () => {
+        const schema = uniqueName('g_schema');
+        const grantee = uniqueName('g_reader');
+        await admin(`CREATE ROLE ${grantee}; CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.invoices (id int); CREATE TABLE ${schema}.payments (id int)`);
+        const on = { type: 'table', database: 'postgres', schema, names: ['invoices', 'payments'] };
+        return {
+          created: declare('PostgresGrant', `${grantee}-tables`.replace(/_/g, '-'), { instance: 'test', grantee, privileges: ['select', 'Insert'], on }),
+          updated: declare('PostgresGrant', `${grantee}-tables`.replace(/_/g, '-'), { instance: 'test', grantee, privileges: ['ALL'], on, withGrantOption: true }),
+        };
+      },
+    },
+    {
+      description: 'PostgresGrant on all tables in a schema',
+      make: async () => {
+        const schema = uniqueName('g_schema');
+        const grantee = uniqueName('g_all');
+        await admin(`CREATE ROLE ${grantee}; CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.a (id int); CREATE TABLE ${schema}.b (id int)`);
+        const on = { type: 'table', database: 'postgres', schema, all: true };
+        return {
+          created: declare('PostgresGrant', `${grantee}-all`.replace(/_/g, '-'), { instance: 'test', grantee, privileges: ['SELECT'], on }),
+          updated: declare('PostgresGrant', `${grantee}-all`.replace(/_/g, '-'), { instance: 'test', grantee, privileges: ['SELECT', 'UPDATE'], on }),
+        };
+      },
+    },
+    {
+      description: 'PostgresGrant on columns',
+      make: async () => {
+        const schema = uniqueName('g_schema');
+        const grantee = uniqueName('g_cols');
+        await admin(
+          `CREATE ROLE ${grantee}; CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.t (id int, amount int, note text);` +
+            `CREATE FUNCTION ${schema}.calc(integer, text) RETURNS int LANGUAGE sql AS 'SELECT 1'; CREATE SEQUENCE ${schema}.s`,
+        );
+        const on = { type: 'table', database: 'postgres', schema, names: ['t'] };
+        return {
+          created: declare('PostgresGrant', `${grantee}-cols`.replace(/_/g, '-'), { instance: 'test', grantee, privileges: ['SELECT'], on, columns: ['id', 'amount'] }),
+          updated: declare('PostgresGrant', `${grantee}-cols`.replace(/_/g, '-'), { instance: 'test', grantee, privileges: ['SELECT', 'UPDATE'], on, columns: ['id', 'amount'] }),
+        };
+      },
+    },
+    {
+      description: 'PostgresGrant on a function by signature',
+      make: async () => {
+        const schema = uniqueName('g_schema');
+        const grantee = uniqueName('g_fn');
+        await admin(`CREATE ROLE ${grantee}; CREATE SCHEMA ${schema}; CREATE FUNCTION ${schema}.calc(integer, text) RETURNS int LANGUAGE sql AS 'SELECT 1'`);
+        const on = { type: 'function', database: 'postgres', schema, names: ['calc(int, text)'] };
+        return {
+          created: declare('PostgresGrant', `${grantee}-fn`.replace(/_/g, '-'), { instance: 'test', grantee, privileges: ['EXECUTE'], on }),
+          updated: declare('PostgresGrant', `${grantee}-fn`.replace(/_/g, '-'), { instance: 'test', grantee, privileges: ['EXECUTE'], on, withGrantOption: true }),
+        };
+      },
+    },
+    {
+      description: 'PostgresGrant on a database',
+      make: async () => {
+        const grantee = uniqueName('g_db');
+        await admin(`CREATE ROLE ${grantee}`);
+        const on = { type: 'database', database: 'postgres' };
+        return {
+          created: declare('PostgresGrant', `${grantee}-db`.replace(/_/g, '-'), { instance: 'test', grantee, privileges: ['CONNECT'], on }),
+          updated: declare('PostgresGrant', `${grantee}-db`.replace(/_/g, '-'), { instance: 'test', grantee, privileges: ['CONNECT', 'TEMP'], on }),
         };
       },
     },

@@ -1,0 +1,130 @@
+import type { DatabaseConnection } from './connection.js';
+
+/** One privilege held by one grantee on one object, as aclexplode reports it. */
+export interface AclEntry {
+  /** `schema.table`, `schema.table.column`, `schema`, `database`, or a function's regprocedure text. */
+  readonly object: string;
+  /** Role OID as text; `0` is PUBLIC. */
+  readonly grantee: string;
+  readonly privilege: string;
+  readonly grantable: boolean;
+}
+
+/** Objects that exist, each with every ACL entry on it (built-in defaults included when unset). */
+export interface AclSnapshot {
+  readonly objects: ReadonlySet<string>;
+  readonly entries: readonly AclEntry[];
+  /** For `all` grants: object keys by schema. */
+  readonly bySchema: ReadonlyMap<string, readonly string[]>;
+}
+
+interface Row {
+  readonly object: string;
+  readonly nspname: string | null;
+  readonly grantee: string | null;
+  readonly privilege: string | null;
+  readonly grantable: boolean | null;
+}
+
+function snapshot(rows: readonly Row[]): AclSnapshot {
+  const objects = new Set<string>();
+  const bySchema = new Map<string, string[]>();
+  const entries: AclEntry[] = [];
+  for (const row of rows) {
+    if (!objects.has(row.object)) {
+      objects.add(row.object);
+      if (row.nspname !== null) bySchema.set(row.nspname, [...(bySchema.get(row.nspname) ?? []), row.object]);
+    }
+    if (row.grantee !== null && row.privilege !== null) {
+      entries.push({ object: row.object, grantee: row.grantee, privilege: row.privilege, grantable: row.grantable === true });
+    }
+  }
+  return { objects, entries, bySchema };
+}
+
+// Object keys are the plain names joined with dots, as Steward names objects (`schema.table`);
+// functions and types use regprocedure / regtype, PostgreSQL's own canonical spelling.
+const RELATIONS = `
+SELECT n.nspname || '.' || c.relname AS object, n.nspname, a.grantee::oid::text AS grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner))) a ON true
+ WHERE n.nspname = ANY($1::text[]) AND c.relkind = ANY($2::"char"[])`;
+
+const COLUMNS = `
+SELECT n.nspname || '.' || c.relname || '.' || att.attname AS object, n.nspname, a.grantee::oid::text AS grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
+  FROM pg_catalog.pg_attribute att
+  JOIN pg_catalog.pg_class c ON c.oid = att.attrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN LATERAL aclexplode(att.attacl) a ON true
+ WHERE n.nspname = ANY($1::text[]) AND att.attnum > 0 AND NOT att.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`;
+
+const FUNCTIONS = `
+SELECT p.oid::regprocedure::text AS object, n.nspname, a.grantee::oid::text AS grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  LEFT JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a ON true
+ WHERE n.nspname = ANY($1::text[]) AND p.prokind IN ('f', 'a', 'w')`;
+
+const TYPES = `
+SELECT t.oid::regtype::text AS object, n.nspname, a.grantee::oid::text AS grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
+  FROM pg_catalog.pg_type t
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+  LEFT JOIN LATERAL aclexplode(coalesce(t.typacl, acldefault('T', t.typowner))) a ON true
+ WHERE n.nspname = ANY($1::text[]) AND t.typcategory <> 'A'`;
+
+const SCHEMAS = `
+SELECT n.nspname AS object, NULL::text AS nspname, a.grantee::oid::text AS grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
+  FROM pg_catalog.pg_namespace n
+  LEFT JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a ON true
+ WHERE n.nspname = ANY($1::text[])`;
+
+const DATABASES = `
+SELECT d.datname AS object, NULL::text AS nspname, a.grantee::oid::text AS grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
+  FROM pg_catalog.pg_database d
+  LEFT JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a ON true
+ WHERE d.datname = ANY($1::text[])`;
+
+export const RELKINDS = { table: ['r', 'p', 'v', 'm', 'f'], sequence: ['S'] } as const;
+
+export async function readRelations(db: DatabaseConnection, schemas: readonly string[], relkinds: readonly string[]): Promise<AclSnapshot> {
+  return snapshot((await db.query<Row>(RELATIONS, [schemas, relkinds])).rows);
+}
+
+export async function readColumns(db: DatabaseConnection, schemas: readonly string[]): Promise<AclSnapshot> {
+  return snapshot((await db.query<Row>(COLUMNS, [schemas])).rows);
+}
+
+export async function readFunctions(db: DatabaseConnection, schemas: readonly string[]): Promise<AclSnapshot> {
+  return snapshot((await db.query<Row>(FUNCTIONS, [schemas])).rows);
+}
+
+export async function readTypes(db: DatabaseConnection, schemas: readonly string[]): Promise<AclSnapshot> {
+  return snapshot((await db.query<Row>(TYPES, [schemas])).rows);
+}
+
+export async function readSchemas(db: DatabaseConnection, schemas: readonly string[]): Promise<AclSnapshot> {
+  return snapshot((await db.query<Row>(SCHEMAS, [schemas])).rows);
+}
+
+export async function readDatabases(db: DatabaseConnection, databases: readonly string[]): Promise<AclSnapshot> {
+  return snapshot((await db.query<Row>(DATABASES, [databases])).rows);
+}
+
+/**
+ * Canonical names of the named functions and types the grants mention (`calc(int)` →
+ * `billing.calc(integer)`), resolved by the server in one query; unknown ones map to null.
+ */
+export async function resolveRoutinesAndTypes(
+  db: DatabaseConnection,
+  functions: readonly string[],
+  types: readonly string[],
+): Promise<ReadonlyMap<string, string | null>> {
+  if (functions.length === 0 && types.length === 0) return new Map();
+  const { rows } = await db.query<{ name: string; resolved: string | null }>(
+    `SELECT f AS name, to_regprocedure(f)::text AS resolved FROM unnest($1::text[]) f
+     UNION ALL SELECT t, to_regtype(t)::text FROM unnest($2::text[]) t`,
+    [functions, types],
+  );
+  return new Map(rows.map((r) => [r.name, r.resolved]));
+}

@@ -1,0 +1,337 @@
+import type { DesiredResource, FieldChange, JsonValue, ObservedResource } from '../../core/index.js';
+import { POSTGRES_GRANT, declaredTokens, grantObjectKeys, isPublic, type PostgresGrantSpec } from '../../kinds/index.js';
+import {
+  RELKINDS,
+  readColumns,
+  readDatabases,
+  readFunctions,
+  readRelations,
+  readSchemas,
+  readTypes,
+  resolveRoutinesAndTypes,
+  type AclSnapshot,
+} from './acl.js';
+import type { DatabaseConnection, InstanceConnection } from './connection.js';
+import { isMissingDatabase } from './by-database.js';
+import { providerError, sqlState } from './errors.js';
+import type { KindHandler } from './kind-handler.js';
+import { expandTokens, fullSet, observedTokens, privilegeDelta, type PrivilegeMap } from './privilege-math.js';
+import { ident } from './quote.js';
+
+type Query = (text: string, params?: readonly unknown[]) => Promise<unknown>;
+
+const LOCK_NAMESPACE = 'steward.grant';
+
+function privilegeType(spec: PostgresGrantSpec): 'database' | 'schema' | 'table' | 'sequence' | 'function' | 'type' | 'column' {
+  return spec.columns !== undefined ? 'column' : spec.on.type;
+}
+
+function granteeSql(grantee: string): string {
+  return isPublic(grantee) ? 'PUBLIC' : ident(grantee);
+}
+
+/** Catalog name of a declared object key (functions and types as the server spells them). */
+function catalogKey(spec: PostgresGrantSpec, key: string, resolved: ReadonlyMap<string, string | null>): string | undefined {
+  if (spec.on.type === 'function' || spec.on.type === 'type') return resolved.get(key) ?? undefined;
+  return key;
+}
+
+/** Everything the grants of one database need, read with a fixed number of catalog queries. */
+interface DatabaseAcls {
+  readonly roles: ReadonlyMap<string, string>;
+  readonly tables: AclSnapshot;
+  readonly sequences: AclSnapshot;
+  readonly columns: AclSnapshot;
+  readonly functions: AclSnapshot;
+  readonly types: AclSnapshot;
+  readonly schemas: AclSnapshot;
+  readonly resolved: ReadonlyMap<string, string | null>;
+}
+
+const EMPTY: AclSnapshot = { objects: new Set(), entries: [], bySchema: new Map() };
+
+async function readDatabaseAcls(db: DatabaseConnection, specs: readonly PostgresGrantSpec[]): Promise<DatabaseAcls> {
+  const schemasOf = (pick: (s: PostgresGrantSpec) => boolean): string[] => [
+    ...new Set(specs.filter(pick).map((s) => s.on.schema).filter((s): s is string => s !== undefined)),
+  ];
+  const tableSchemas = schemasOf((s) => s.on.type === 'table' && s.columns === undefined);
+  const columnSchemas = schemasOf((s) => s.columns !== undefined);
+  const sequenceSchemas = schemasOf((s) => s.on.type === 'sequence');
+  const functionSchemas = schemasOf((s) => s.on.type === 'function');
+  const typeSchemas = schemasOf((s) => s.on.type === 'type');
+  const schemaNames = [
+    ...new Set([
+      ...specs.filter((s) => s.on.type === 'schema').flatMap((s) => s.on.names ?? []),
+      ...specs.filter((s) => s.on.all === true).map((s) => s.on.schema!),
+    ]),
+  ];
+  const named = (type: 'function' | 'type'): string[] =>
+    specs.filter((s) => s.on.type === type && s.on.names).flatMap((s) => grantObjectKeys(s));
+  const grantees = [...new Set(specs.map((s) => s.grantee).filter((g) => !isPublic(g)))];
+  const [roles, tables, sequences, columns, functions, types, schemas, resolved] = await Promise.all([
+    grantees.length === 0
+      ? Promise.resolve(new Map<string, string>())
+      : db
+          .query<{ oid: string; rolname: string }>('SELECT oid::text AS oid, rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])', [grantees])
+          .then((r) => new Map(r.rows.map((row) => [row.rolname, row.oid]))),
+    tableSchemas.length ? readRelations(db, tableSchemas, RELKINDS.table) : EMPTY,
+    sequenceSchemas.length ? readRelations(db, sequenceSchemas, RELKINDS.sequence) : EMPTY,
+    columnSchemas.length ? readColumns(db, columnSchemas) : EMPTY,
+    functionSchemas.length ? readFunctions(db, functionSchemas) : EMPTY,
+    typeSchemas.length ? readTypes(db, typeSchemas) : EMPTY,
+    schemaNames.length ? readSchemas(db, schemaNames) : EMPTY,
+    resolveRoutinesAndTypes(db, named('function'), named('type')),
+  ]);
+  return { roles, tables, sequences, columns, functions, types, schemas, resolved };
+}
+
+function snapshotFor(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: AclSnapshot): AclSnapshot {
+  if (spec.columns !== undefined) return acls.columns;
+  switch (spec.on.type) {
+    case 'database':
+      return databases;
+    case 'schema':
+      return acls.schemas;
+    case 'table':
+      return acls.tables;
+    case 'sequence':
+      return acls.sequences;
+    case 'function':
+      return acls.functions;
+    case 'type':
+      return acls.types;
+  }
+}
+
+function heldBy(snapshot: AclSnapshot, object: string, grantee: string): PrivilegeMap {
+  const held = new Map<string, boolean>();
+  for (const e of snapshot.entries) if (e.object === object && e.grantee === grantee) held.set(e.privilege, (held.get(e.privilege) ?? false) || e.grantable);
+  return held;
+}
+
+function sortedRecord(entries: Iterable<readonly [string, JsonValue]>): Record<string, JsonValue> {
+  return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Attributes of one grant as it stands, or undefined when it does not exist (see the kind's docs). */
+function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: AclSnapshot, version: number): ObservedResource | undefined {
+  const granteeOid = isPublic(spec.grantee) ? '0' : acls.roles.get(spec.grantee);
+  if (granteeOid === undefined) return undefined;
+  const snapshot = snapshotFor(spec, acls, databases);
+  const full = fullSet(privilegeType(spec), version);
+  const additive = spec.mode === 'additive';
+  const providerId = `${spec.on.database}/${granteeOid}`;
+  if (spec.on.all === true) {
+    if (!acls.schemas.objects.has(spec.on.schema!)) return undefined;
+    const desired = expandTokens(declaredTokens(spec), full);
+    const missing: [string, JsonValue][] = [];
+    const extra: [string, JsonValue][] = [];
+    let holdsAny = false;
+    const objects = snapshot.bySchema.get(spec.on.schema!) ?? [];
+    for (const object of objects) {
+      const held = heldBy(snapshot, object, granteeOid);
+      if (held.size > 0) holdsAny = true;
+      const delta = privilegeDelta(desired, held, !additive);
+      const lacking = [...delta.grant, ...delta.grantWithOption.map((p) => `${p} WITH GRANT OPTION`)].sort();
+      const surplus = [...delta.revoke, ...delta.revokeOption.map((p) => `${p} WITH GRANT OPTION`)].sort();
+      if (lacking.length > 0) missing.push([object, lacking]);
+      if (surplus.length > 0) extra.push([object, surplus]);
+    }
+    // An empty schema holds nothing to grant on: the grant is in place (and stays so via default privileges).
+    if (objects.length > 0 && !holdsAny) return undefined;
+    const attributes: Record<string, JsonValue> = { privileges: [...declaredTokens(spec)], missing: sortedRecord(missing) };
+    if (!additive) attributes['extra'] = sortedRecord(extra);
+    return { providerId, attributes };
+  }
+  const privileges: [string, JsonValue][] = [];
+  let holdsAny = false;
+  for (const key of grantObjectKeys(spec)) {
+    const object = catalogKey(spec, key, acls.resolved);
+    if (object === undefined || !snapshot.objects.has(object)) return undefined;
+    const held = heldBy(snapshot, object, granteeOid);
+    if (held.size > 0) holdsAny = true;
+    privileges.push([key, [...observedTokens(held, spec.privileges, spec.withGrantOption, additive, full)]]);
+  }
+  return holdsAny ? { providerId, attributes: { privileges: sortedRecord(privileges) } } : undefined;
+}
+
+/** The SQL object clause for one object key, e.g. `TABLE "billing"."invoices"`. */
+async function objectClause(spec: PostgresGrantSpec, key: string, query: Query): Promise<{ readonly clause: string; readonly columns?: string }> {
+  const on = spec.on;
+  switch (on.type) {
+    case 'database':
+      return { clause: `DATABASE ${ident(key)}` };
+    case 'schema':
+      return { clause: `SCHEMA ${ident(key)}` };
+    case 'table':
+    case 'sequence': {
+      const rest = key.slice(on.schema!.length + 1);
+      if (spec.columns !== undefined) {
+        const table = spec.columns.reduce((t, c) => (t.endsWith(`.${c}`) ? t.slice(0, -(c.length + 1)) : t), rest);
+        const column = rest.slice(table.length + 1);
+        return { clause: `TABLE ${ident(on.schema!)}.${ident(table)}`, columns: `(${ident(column)})` };
+      }
+      return { clause: `${on.type === 'table' ? 'TABLE' : 'SEQUENCE'} ${ident(on.schema!)}.${ident(rest)}` };
+    }
+    case 'function':
+    case 'type': {
+      // The server resolves and spells the signature; nothing the user wrote reaches the SQL text.
+      const fn = on.type === 'function' ? 'to_regprocedure' : 'to_regtype';
+      const rows = (await query(`SELECT ${fn}($1)::text AS resolved`, [key])) as { rows: { resolved: string | null }[] };
+      const resolved = rows.rows[0]?.resolved;
+      if (!resolved) throw new Error(`${on.type} ${key} does not exist in database ${on.database}`);
+      return { clause: `${on.type === 'function' ? 'FUNCTION' : 'TYPE'} ${resolved}` };
+    }
+  }
+}
+
+function allClause(spec: PostgresGrantSpec): string {
+  const plural = spec.on.type === 'table' ? 'TABLES' : spec.on.type === 'sequence' ? 'SEQUENCES' : 'FUNCTIONS';
+  return `ALL ${plural} IN SCHEMA ${ident(spec.on.schema!)}`;
+}
+
+function list(privileges: readonly string[], columns?: string): string {
+  return privileges.map((p) => (columns ? `${p} ${columns}` : p)).join(', ');
+}
+
+async function lockObjects(spec: PostgresGrantSpec, query: Query): Promise<void> {
+  // Concurrent GRANTs on one catalog row fail with "tuple concurrently updated": serialise per
+  // (database, schema), taking the locks in sorted order so two writers never deadlock.
+  const keys =
+    spec.on.type === 'database'
+      ? [`database:${spec.on.database}`]
+      : spec.on.type === 'schema'
+        ? (spec.on.names ?? []).map((n) => `${spec.on.database}/${n}`)
+        : [`${spec.on.database}/${spec.on.schema}`];
+  for (const key of [...new Set(keys)].sort()) await query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_NAMESPACE, key]);
+}
+
+async function applyDelta(spec: PostgresGrantSpec, clause: { readonly clause: string; readonly columns?: string }, desired: PrivilegeMap, observed: PrivilegeMap, query: Query): Promise<void> {
+  const delta = privilegeDelta(desired, observed, spec.mode === 'authoritative');
+  const to = granteeSql(spec.grantee);
+  if (delta.revoke.length) await query(`REVOKE ${list(delta.revoke, clause.columns)} ON ${clause.clause} FROM ${to}`);
+  if (delta.revokeOption.length) await query(`REVOKE GRANT OPTION FOR ${list(delta.revokeOption, clause.columns)} ON ${clause.clause} FROM ${to}`);
+  if (delta.grant.length) await query(`GRANT ${list(delta.grant, clause.columns)} ON ${clause.clause} TO ${to}`);
+  if (delta.grantWithOption.length) await query(`GRANT ${list(delta.grantWithOption, clause.columns)} ON ${clause.clause} TO ${to} WITH GRANT OPTION`);
+}
+
+async function converge(conn: InstanceConnection, resource: DesiredResource, before: FieldChange['before'] | undefined, changes: readonly FieldChange[] | undefined): Promise<void> {
+  const spec = resource.spec as PostgresGrantSpec;
+  const full = fullSet(privilegeType(spec), conn.serverVersion);
+  const desired = expandTokens(declaredTokens(spec), full);
+  // Database-level grants are cluster catalog rows: the instance's own database reaches them.
+  const db = conn.database(spec.on.type === 'database' ? conn.defaultDatabase : spec.on.database);
+  await db.transaction(async (query) => {
+    await lockObjects(spec, query);
+    if (spec.on.all === true) {
+      const to = granteeSql(spec.grantee);
+      const missing = changes?.find((c) => c.field === 'missing' || c.field === 'privileges');
+      if (changes === undefined || missing !== undefined) {
+        const plain = [...desired].filter(([, g]) => !g).map(([p]) => p);
+        const withOption = [...desired].filter(([, g]) => g).map(([p]) => p);
+        if (plain.length) await query(`GRANT ${list(plain)} ON ${allClause(spec)} TO ${to}`);
+        if (withOption.length) await query(`GRANT ${list(withOption)} ON ${allClause(spec)} TO ${to} WITH GRANT OPTION`);
+      }
+      const extra = changes?.find((c) => c.field === 'extra')?.before;
+      if (extra && typeof extra === 'object' && !Array.isArray(extra)) {
+        for (const [object, tokens] of Object.entries(extra as Record<string, readonly string[]>)) {
+          const clause =
+            spec.on.type === 'function'
+              ? { clause: `FUNCTION ${object}` }
+              : { clause: `${spec.on.type === 'table' ? 'TABLE' : 'SEQUENCE'} ${ident(spec.on.schema!)}.${ident(object.slice(spec.on.schema!.length + 1))}` };
+          const surplus = expandTokens(tokens, full);
+          const revoke = [...surplus].filter(([p, g]) => !(g && desired.has(p))).map(([p]) => p);
+          const revokeOption = [...surplus].filter(([p, g]) => g && desired.has(p)).map(([p]) => p);
+          if (revoke.length) await query(`REVOKE ${list(revoke)} ON ${clause.clause} FROM ${to}`);
+          if (revokeOption.length) await query(`REVOKE GRANT OPTION FOR ${list(revokeOption)} ON ${clause.clause} FROM ${to}`);
+        }
+      }
+      return;
+    }
+    const observedByKey = (before ?? {}) as Readonly<Record<string, readonly string[]>>;
+    for (const key of grantObjectKeys(spec)) {
+      const observed = expandTokens(observedByKey[key] ?? [], full);
+      await applyDelta(spec, await objectClause(spec, key, query), desired, observed, query);
+    }
+  });
+}
+
+const GONE = new Set(['42P01', '42883', '42704', '3F000', '3D000']);
+
+export const grantHandler: KindHandler = {
+  kind: POSTGRES_GRANT,
+
+  observe: async (conn, requests) => {
+    const items = requests.filter((r) => r.spec !== null && typeof r.spec === 'object') as readonly { name: string; spec: PostgresGrantSpec }[];
+    const found = new Map<string, ObservedResource>();
+    if (items.length === 0) return found;
+    const dbGrants = items.filter((i) => i.spec.on.type === 'database');
+    const databases = dbGrants.length ? await readDatabases(conn.database(conn.defaultDatabase), [...new Set(dbGrants.map((i) => i.spec.on.database))]) : EMPTY;
+    const byDatabase = new Map<string, { name: string; spec: PostgresGrantSpec }[]>();
+    for (const item of items) {
+      // Database grants read cluster catalogs: group them with the instance's own database.
+      const db = item.spec.on.type === 'database' ? '' : item.spec.on.database;
+      byDatabase.set(db, [...(byDatabase.get(db) ?? []), item]);
+    }
+    await Promise.all(
+      [...byDatabase].map(async ([database, group]) => {
+        let acls: DatabaseAcls;
+        try {
+          acls = await readDatabaseAcls(conn.database(database === '' ? conn.defaultDatabase : database), group.map((g) => g.spec));
+        } catch (error) {
+          if (isMissingDatabase(error)) return;
+          throw error;
+        }
+        for (const item of group) {
+          const observed = observeGrant(item.spec, acls, databases, conn.serverVersion);
+          if (observed) found.set(item.name, observed);
+        }
+      }),
+    );
+    return found;
+  },
+
+  create: async (conn, resource) => {
+    try {
+      await converge(conn, resource, undefined, undefined);
+    } catch (error) {
+      throw providerError('create', resource.address, error);
+    }
+  },
+
+  update: async (conn, resource, changes) => {
+    try {
+      await converge(conn, resource, changes.find((c) => c.field === 'privileges')?.before, changes);
+    } catch (error) {
+      throw providerError('update', resource.address, error);
+    }
+  },
+
+  delete: async (conn, name, specValue) => {
+    if (specValue === null || typeof specValue !== 'object') return;
+    const spec = specValue as PostgresGrantSpec;
+    const to = granteeSql(spec.grantee);
+    const authoritative = spec.mode === 'authoritative';
+    const declared = [...expandTokens(declaredTokens(spec), fullSet(privilegeType(spec), conn.serverVersion)).keys()];
+    const db = conn.database(spec.on.type === 'database' ? conn.defaultDatabase : spec.on.database);
+    try {
+      await db.transaction(async (query) => {
+        await lockObjects(spec, query);
+        if (spec.on.all === true) {
+          await query(`REVOKE ${authoritative ? 'ALL' : list(declared)} ON ${allClause(spec)} FROM ${to}`);
+          return;
+        }
+        for (const key of grantObjectKeys(spec)) {
+          const clause = await objectClause(spec, key, query).catch(() => undefined);
+          if (!clause) continue;
+          const privileges = authoritative ? (clause.columns ? list(['SELECT', 'INSERT', 'UPDATE', 'REFERENCES'], clause.columns) : 'ALL') : list(declared, clause.columns);
+          await query(`REVOKE ${privileges} ON ${clause.clause} FROM ${to}`);
+        }
+      });
+    } catch (error) {
+      const state = sqlState(error);
+      if (state !== undefined && GONE.has(state)) return;
+      throw providerError('delete', `${POSTGRES_GRANT}/${name}`, error);
+    }
+  },
+};

@@ -1,0 +1,80 @@
+import { PRIVILEGES, normalizePrivileges, privilegeToken, tokenPrivilege } from '../../kinds/index.js';
+
+/** Privilege → whether it is held (or wanted) with grant option. */
+export type PrivilegeMap = ReadonlyMap<string, boolean>;
+
+/** PostgreSQL 17 added MAINTAIN on tables; ALL means what the server at hand has. */
+export function fullSet(type: keyof typeof PRIVILEGES, serverVersion: number): readonly string[] {
+  const all = PRIVILEGES[type];
+  return type === 'table' && serverVersion < 170000 ? all.filter((p) => p !== 'MAINTAIN') : all;
+}
+
+/** Tokens (`SELECT`, `ALL WITH GRANT OPTION`) to a map, with ALL expanded for this server. */
+export function expandTokens(tokens: readonly string[], full: readonly string[]): PrivilegeMap {
+  const out = new Map<string, boolean>();
+  for (const token of tokens) {
+    const { privilege, grantable } = tokenPrivilege(token);
+    for (const p of privilege === 'ALL' ? full : [privilege]) out.set(p, (out.get(p) ?? false) || grantable);
+  }
+  return out;
+}
+
+/**
+ * How a held set of privileges reads against a declaration, as sorted tokens. Authoritative: all
+ * held privileges count. Additive: only declared ones, and a grant option only if declared. When
+ * ALL is declared and every privilege of the type is held, they read as `ALL` (so the server's
+ * version never causes a diff).
+ */
+export function observedTokens(
+  held: PrivilegeMap,
+  declared: readonly string[],
+  withGrantOption: boolean,
+  additive: boolean,
+  full: readonly string[],
+): readonly string[] {
+  const wanted = expandTokens(normalizePrivileges(declared).map((p) => privilegeToken(p, withGrantOption)), full);
+  const counted = new Map<string, boolean>();
+  for (const [privilege, grantable] of held) {
+    if (additive && !wanted.has(privilege)) continue;
+    counted.set(privilege, additive ? grantable && (wanted.get(privilege) ?? false) : grantable);
+  }
+  const declaresAll = normalizePrivileges(declared)[0] === 'ALL';
+  if (declaresAll && full.every((p) => counted.has(p))) {
+    const grantable = full.map((p) => counted.get(p) ?? false);
+    if (grantable.every((g) => g) || grantable.every((g) => !g)) {
+      const rest = [...counted].filter(([p]) => !full.includes(p)).map(([p, g]) => privilegeToken(p, g));
+      return [privilegeToken('ALL', grantable[0] ?? false), ...rest].sort();
+    }
+  }
+  return [...counted].map(([p, g]) => privilegeToken(p, g)).sort();
+}
+
+export interface PrivilegeDelta {
+  readonly grant: readonly string[];
+  readonly grantWithOption: readonly string[];
+  /** Privileges to revoke entirely. */
+  readonly revoke: readonly string[];
+  /** Privileges to keep, but without the grant option. */
+  readonly revokeOption: readonly string[];
+}
+
+/** What to GRANT and REVOKE to go from `observed` to `desired` (revokes only when authoritative). */
+export function privilegeDelta(desired: PrivilegeMap, observed: PrivilegeMap, authoritative: boolean): PrivilegeDelta {
+  const grant: string[] = [];
+  const grantWithOption: string[] = [];
+  const revoke: string[] = [];
+  const revokeOption: string[] = [];
+  for (const [p, g] of desired) {
+    const held = observed.get(p);
+    if (g && held !== true) grantWithOption.push(p);
+    else if (!g && held === undefined) grant.push(p);
+  }
+  if (authoritative) {
+    for (const [p, g] of observed) {
+      const want = desired.get(p);
+      if (want === undefined) revoke.push(p);
+      else if (g && !want) revokeOption.push(p);
+    }
+  }
+  return { grant, grantWithOption, revoke, revokeOption };
+}

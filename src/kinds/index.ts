@@ -1,5 +1,6 @@
 export * from './common.js';
 export * from './postgres-database.js';
+export * from './postgres-default-privileges.js';
 export * from './postgres-instance.js';
 export * from './names.js';
 export * from './postgres-grant.js';

@@ -1,6 +1,7 @@
 import type { KindDefinition } from '../core/index.js';
 import { postgresDatabaseKind } from './postgres-database.js';
 import { postgresInstanceKind } from './postgres-instance.js';
+import { postgresDefaultPrivilegesKind } from './postgres-default-privileges.js';
 import { postgresGrantKind } from './postgres-grant.js';
 import { postgresRoleKind } from './postgres-role.js';
 import { postgresRoleMembershipKind } from './postgres-role-membership.js';
@@ -8,7 +9,7 @@ import { postgresSchemaKind } from './postgres-schema.js';
 
 /** Every kind Steward understands, by name. */
 export const KINDS: ReadonlyMap<string, KindDefinition> = new Map<string, KindDefinition>(
-  [postgresInstanceKind, postgresRoleKind, postgresDatabaseKind, postgresSchemaKind, postgresRoleMembershipKind, postgresGrantKind].map((k) => [k.kind, k as KindDefinition]),
+  [postgresInstanceKind, postgresRoleKind, postgresDatabaseKind, postgresSchemaKind, postgresRoleMembershipKind, postgresGrantKind, postgresDefaultPrivilegesKind].map((k) => [k.kind, k as KindDefinition]),
 );
 
 export function kindNames(): readonly string[] {

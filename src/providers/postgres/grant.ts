@@ -130,7 +130,7 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
     const objects = snapshot.bySchema.get(spec.on.schema!) ?? [];
     for (const object of objects) {
       const held = heldBy(snapshot, object, granteeOid);
-      if (held.size > 0) holdsAny = true;
+      if ([...held.keys()].some((p) => !additive || desired.has(p))) holdsAny = true;
       const delta = privilegeDelta(desired, held, !additive);
       const lacking = [...delta.grant, ...delta.grantWithOption.map((p) => `${p} WITH GRANT OPTION`)].sort();
       const surplus = [...delta.revoke, ...delta.revokeOption.map((p) => `${p} WITH GRANT OPTION`)].sort();
@@ -148,9 +148,10 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
   for (const key of grantObjectKeys(spec)) {
     const object = catalogKey(spec, key, acls.resolved);
     if (object === undefined || !snapshot.objects.has(object)) return undefined;
-    const held = heldBy(snapshot, object, granteeOid);
-    if (held.size > 0) holdsAny = true;
-    privileges.push([key, [...observedTokens(held, spec.privileges, spec.withGrantOption, additive, full)]]);
+    const tokens = observedTokens(heldBy(snapshot, object, granteeOid), spec.privileges, spec.withGrantOption, additive, full);
+    // Additive grants only see the declared privileges: other ones do not make this grant exist.
+    if (tokens.length > 0) holdsAny = true;
+    privileges.push([key, [...tokens]]);
   }
   return holdsAny ? { providerId, attributes: { privileges: sortedRecord(privileges) } } : undefined;
 }

@@ -30,7 +30,8 @@ providerConformance({
                (SELECT json_agg(m ORDER BY m.roleid, m.member) FROM pg_auth_members m)::text AS memberships,
                (SELECT json_agg(json_build_array(c.oid, c.relacl) ORDER BY c.oid) FROM pg_class c)::text AS relacls,
                (SELECT json_agg(json_build_array(a.attrelid, a.attnum, a.attacl) ORDER BY a.attrelid, a.attnum) FROM pg_attribute a WHERE a.attacl IS NOT NULL)::text AS attacls,
-               (SELECT json_agg(json_build_array(p.oid, p.proacl) ORDER BY p.oid) FROM pg_proc p WHERE p.proacl IS NOT NULL)::text AS proacls`);
+               (SELECT json_agg(json_build_array(p.oid, p.proacl) ORDER BY p.oid) FROM pg_proc p WHERE p.proacl IS NOT NULL)::text AS proacls,
+               (SELECT json_agg(d ORDER BY d.oid) FROM pg_default_acl d)::text AS default_acls`);
       return createHash('sha256').update(JSON.stringify(rows)).digest('hex');
     } finally {
       await client.end();
@@ -162,6 +163,20 @@ providerConformance({
         return {
           created: declare('PostgresGrant', `${grantee}-db`.replace(/_/g, '-'), { instance: 'test', grantee, privileges: ['CONNECT'], on }),
           updated: declare('PostgresGrant', `${grantee}-db`.replace(/_/g, '-'), { instance: 'test', grantee, privileges: ['CONNECT', 'TEMP'], on }),
+        };
+      },
+    },
+    {
+      description: 'PostgresDefaultPrivileges in a schema',
+      make: async () => {
+        const schema = uniqueName('dp_schema');
+        const owner = uniqueName('dp_owner');
+        const grantee = uniqueName('dp_reader');
+        await admin(`CREATE ROLE ${owner}; CREATE ROLE ${grantee}; CREATE SCHEMA ${schema} AUTHORIZATION ${owner}`);
+        const base = { instance: 'test', database: 'postgres', owner, schema, objectType: 'tables', grantee };
+        return {
+          created: declare('PostgresDefaultPrivileges', `${grantee}-defaults`.replace(/_/g, '-'), { ...base, privileges: ['SELECT'] }),
+          updated: declare('PostgresDefaultPrivileges', `${grantee}-defaults`.replace(/_/g, '-'), { ...base, privileges: ['ALL'], withGrantOption: true }),
         };
       },
     },

@@ -3,12 +3,13 @@ import { POSTGRES_INSTANCE, type PostgresInstanceSpec } from '../../kinds/index.
 import { connectInstance, type ConnectOptions } from './connection.js';
 import { databaseHandler } from './database.js';
 import type { KindHandler } from './kind-handler.js';
+import { defaultPrivilegesHandler } from './default-privileges.js';
 import { grantHandler } from './grant.js';
 import { membershipHandler } from './membership.js';
 import { roleHandler } from './role.js';
 import { schemaHandler } from './schema.js';
 
-const HANDLERS: ReadonlyMap<string, KindHandler> = new Map([roleHandler, databaseHandler, schemaHandler, membershipHandler, grantHandler].map((h) => [h.kind, h]));
+const HANDLERS: ReadonlyMap<string, KindHandler> = new Map([roleHandler, databaseHandler, schemaHandler, membershipHandler, grantHandler, defaultPrivilegesHandler].map((h) => [h.kind, h]));
 
 function handlerFor(kind: string): KindHandler {
   const handler = HANDLERS.get(kind);

@@ -21,6 +21,7 @@ export type DiagnosticCode =
   | 'dangling-reference'
   | 'dependency-cycle'
   | 'protected-resource'
+  | 'unsafe-delete'
   | 'orphaned-resource'
   | 'unresolved-reference';
 

@@ -49,4 +49,13 @@ export interface KindDefinition<Spec = unknown> {
    */
   desiredAttributes(name: string, spec: Spec): Attributes;
   readonly fields: Readonly<Record<string, FieldRule>>;
+  /**
+   * What deleting this resource will do, judged from the spec it was last applied with (null when
+   * unknown) and what the refresh observed: a note for the plan, or a problem that stops it.
+   */
+  describeDeletion?(name: string, spec: unknown, observed: Attributes): DeletionVerdict;
 }
+
+export type DeletionVerdict =
+  | { readonly ok: true; readonly note?: string }
+  | { readonly ok: false; readonly problem: string; readonly hint: string };

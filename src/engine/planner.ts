@@ -113,6 +113,11 @@ export function planChanges(input: PlanInput): PlanResult {
       });
       continue;
     }
+    const verdict = input.kinds.get(record.kind)?.describeDeletion?.(record.name, record.spec ?? null, observation.attributes);
+    if (verdict && !verdict.ok) {
+      diagnostics.push({ severity: 'error', code: 'unsafe-delete', summary: `${address} cannot be deleted: ${verdict.problem}`, hint: verdict.hint, address });
+      continue;
+    }
     changes.push({
       address,
       kind: record.kind,
@@ -122,7 +127,7 @@ export function planChanges(input: PlanInput): PlanResult {
       observed: observation.attributes,
       priorSpec: record.spec ?? null,
       changes: deletionChanges(observation.attributes),
-      reason: 'it was removed from the manifests',
+      reason: verdict?.note ? `it was removed from the manifests; ${verdict.note}` : 'it was removed from the manifests',
       dependsOn: [],
       adopt: false,
     });
@@ -136,7 +141,13 @@ function orderChanges(changes: readonly PlannedChange[], prior: readonly PriorRe
   const byAddress = new Map(changes.map((c) => [c.address as string, c]));
   const priorDependants = new Map<string, string[]>();
   for (const record of prior) {
-    for (const dep of record.dependencies) priorDependants.set(dep, [...(priorDependants.get(dep) ?? []), record.address]);
+    // Pushed, not spread into a new array: every record depends on its instance, so copying the
+    // list per record would be quadratic in the number of resources.
+    for (const dep of record.dependencies) {
+      const list = priorDependants.get(dep);
+      if (list) list.push(record.address);
+      else priorDependants.set(dep, [record.address]);
+    }
   }
   const executionDeps = (change: PlannedChange): ResourceAddress[] => {
     if (change.action === 'delete') {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { addressOf, type Attributes, type JsonValue, type KindDefinition } from '../core/index.js';
-import { connectionLimitSchema, postgresIdentifierProblem } from './common.js';
+import { connectionLimitSchema, postgresIdentifierProblem, postgresIdentifierSchema } from './common.js';
 import { POSTGRES_INSTANCE } from './postgres-instance.js';
 
 export const POSTGRES_ROLE = 'PostgresRole';
@@ -39,6 +39,13 @@ export const postgresRoleSpecSchema = z
       .default({})
       .describe('Session defaults set with ALTER ROLE ... SET, e.g. search_path or statement_timeout'),
     comment: z.string().nullable().default(null),
+    onDelete: z
+      .union([z.enum(['fail', 'dropOwned']), z.strictObject({ reassignTo: postgresIdentifierSchema })])
+      .default('fail')
+      .describe(
+        'When the role is removed and still owns objects: fail (default), dropOwned (drop them), or {reassignTo: ROLE}. Its privileges are revoked in every database either way',
+      ),
+    terminateSessions: z.boolean().default(false).describe('When the role is removed, end its open sessions first'),
   })
   .describe('A PostgreSQL role (user or group)');
 
@@ -81,6 +88,15 @@ export function normalizeTimestamp(value: string | null): string | null {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }
 
+/** What depends on a role across the instance, as the role handler observes it (pg_shdepend). */
+export function roleDependents(observed: Attributes): { readonly owned: number; readonly privileges: number; readonly databases: string } {
+  const value = observed['dependents'];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { owned: 0, privileges: 0, databases: '' };
+  const record = value as Readonly<Record<string, JsonValue>>;
+  const databases = Array.isArray(record['databases']) ? (record['databases'] as readonly JsonValue[]).map(String).join(', ') : '';
+  return { owned: Number(record['owned'] ?? 0), privileges: Number(record['privileges'] ?? 0), databases };
+}
+
 export const postgresRoleKind: KindDefinition<PostgresRoleSpec> = {
   kind: POSTGRES_ROLE,
   description: postgresRoleSpecSchema.description ?? '',
@@ -112,4 +128,23 @@ export const postgresRoleKind: KindDefinition<PostgresRoleSpec> = {
     };
   },
   fields: {},
+  describeDeletion: (name, specValue, observed) => {
+    const parsed = postgresRoleSpecSchema.safeParse(specValue ?? { instance: '-' });
+    const spec = parsed.success ? parsed.data : undefined;
+    const { owned, privileges, databases } = roleDependents(observed);
+    const sessions = spec?.terminateSessions ? 'its sessions are ended, ' : '';
+    const revoke = privileges > 0 ? `its privileges on ${privileges} object(s) are revoked, ` : '';
+    const onDelete = spec?.onDelete ?? 'fail';
+    if (owned === 0) return { ok: true, note: `${sessions}${revoke}then it is dropped` };
+    if (onDelete === 'fail') {
+      // Other deletions in the same plan may remove what it owns (they run first), so only the
+      // apply can tell; it stops with a clear message if anything is still owned.
+      return {
+        ok: true,
+        note: `it owns ${owned} object(s) (in ${databases || 'this instance'}): with onDelete: fail the delete stops unless they are gone by then (set onDelete to {reassignTo: ROLE} or dropOwned to handle them); ${sessions}${revoke}then it is dropped`,
+      };
+    }
+    const what = onDelete === 'dropOwned' ? `its ${owned} owned object(s) are DROPPED` : `its ${owned} owned object(s) are reassigned to ${onDelete.reassignTo}`;
+    return { ok: true, note: `${sessions}${what} (in ${databases}), ${revoke}then it is dropped` };
+  },
 };

@@ -24,8 +24,10 @@ interface MembershipRow {
 function observeQuery(version: number): string {
   const options =
     version >= OPTIONS_VERSION ? 'bool_or(am.inherit_option) AS inherit, bool_or(am.set_option) AS set' : 'NULL::boolean AS inherit, NULL::boolean AS set';
+  // pg_auth_members has its own OID only since 16; before, the pair of role OIDs identifies it.
+  const id = version >= OPTIONS_VERSION ? 'min(am.oid::text)' : "min(am.roleid::text || '/' || am.member::text)";
   return `
-SELECT r.rolname AS role, m.rolname AS member, min(am.oid::text) AS oid, bool_or(am.admin_option) AS admin, ${options}
+SELECT r.rolname AS role, m.rolname AS member, ${id} AS oid, bool_or(am.admin_option) AS admin, ${options}
   FROM pg_catalog.pg_auth_members am
   JOIN pg_catalog.pg_roles r ON r.oid = am.roleid
   JOIN pg_catalog.pg_roles m ON m.oid = am.member

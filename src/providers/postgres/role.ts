@@ -1,5 +1,5 @@
 import type { Attributes, DesiredResource, FieldChange, JsonValue } from '../../core/index.js';
-import { POSTGRES_ROLE, normalizeTimestamp, parameterItems, type PostgresRoleSpec } from '../../kinds/index.js';
+import { POSTGRES_ROLE, normalizeTimestamp, parameterItems, postgresRoleSpecSchema, type PostgresRoleSpec } from '../../kinds/index.js';
 import type { InstanceConnection } from './connection.js';
 import { providerError, sqlState } from './errors.js';
 import type { KindHandler } from './kind-handler.js';
@@ -19,6 +19,9 @@ interface RoleRow {
   readonly valid_until: string | null;
   readonly rolconfig: readonly string[] | null;
   readonly comment: string | null;
+  readonly owned: number;
+  readonly privileges: number;
+  readonly databases: readonly string[];
 }
 
 /** One catalog query for every named role, whatever their number. */
@@ -28,8 +31,18 @@ SELECT r.oid::text AS oid, r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole,
        CASE WHEN r.rolvaliduntil IS NULL OR r.rolvaliduntil = 'infinity' THEN NULL
             ELSE to_char(r.rolvaliduntil AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END AS valid_until,
        r.rolconfig,
-       shobj_description(r.oid, 'pg_authid') AS comment
+       shobj_description(r.oid, 'pg_authid') AS comment,
+       dep.owned, dep.privileges, dep.databases
   FROM pg_catalog.pg_roles r
+  -- What depends on the role in every database (pg_shdepend is cluster-wide), so a plan can say
+  -- what deleting it involves without connecting to each database.
+  CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE s.deptype = 'o')::int AS owned,
+           count(*) FILTER (WHERE s.deptype <> 'o')::int AS privileges,
+           coalesce(array_agg(DISTINCT coalesce(d.datname::text, '(shared)')) FILTER (WHERE s.refobjid IS NOT NULL), '{}')::text[] AS databases
+      FROM pg_catalog.pg_shdepend s
+      LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid
+     WHERE s.refclassid = 'pg_catalog.pg_authid'::regclass AND s.refobjid = r.oid) dep
  WHERE r.rolname = ANY($1::text[])`;
 
 function parseConfig(entries: readonly string[] | null): Record<string, JsonValue> {
@@ -54,6 +67,7 @@ function rowAttributes(row: RoleRow): Attributes {
     validUntil: row.valid_until,
     config: parseConfig(row.rolconfig),
     comment: row.comment,
+    dependents: { owned: row.owned, privileges: row.privileges, databases: [...row.databases].sort() },
   };
 }
 
@@ -88,6 +102,55 @@ function commentOn(role: string, comment: string | null): string {
 }
 
 const ALL_FIELDS: ReadonlySet<string> = new Set([...FLAGS.map(([f]) => f), 'connectionLimit', 'validUntil']);
+
+/**
+ * Before a role is dropped: end its sessions if asked, then in every database where something
+ * depends on it, reassign or drop what it owns (as `onDelete` says) and revoke its privileges
+ * (DROP OWNED). With `onDelete: fail`, finding an owned object stops here, before any change in
+ * that database.
+ */
+async function releaseEverything(conn: InstanceConnection, name: string, spec: PostgresRoleSpec): Promise<void> {
+  const { rows } = await conn.query<{ databases: readonly string[] }>(
+    `SELECT coalesce(array_agg(DISTINCT d.datname::text) FILTER (WHERE d.datallowconn), '{}')::text[] AS databases
+       FROM pg_catalog.pg_roles r
+       LEFT JOIN pg_catalog.pg_shdepend s ON s.refclassid = 'pg_catalog.pg_authid'::regclass AND s.refobjid = r.oid
+       LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid
+      WHERE r.rolname = $1
+      GROUP BY r.oid`,
+    [name],
+  );
+  const found = rows[0];
+  if (!found) return;
+  if (spec.terminateSessions) {
+    // No new logins first, so a client cannot reconnect between the terminate and the drop.
+    await conn.query(`ALTER ROLE ${ident(name)} NOLOGIN`);
+    await conn.query('SELECT pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()', [name]);
+  }
+  // Shared objects (a database it owns) are handled from the instance's own database.
+  const databases = [...new Set([conn.defaultDatabase, ...found.databases])];
+  for (const database of databases) {
+    await conn.database(database).transaction(async (query) => {
+      if (typeof spec.onDelete === 'object') {
+        await query(`REASSIGN OWNED BY ${ident(name)} TO ${ident(spec.onDelete.reassignTo)}`);
+      } else if (spec.onDelete === 'fail') {
+        const owned = (await query(
+          `SELECT count(*)::int AS n FROM pg_catalog.pg_shdepend s
+            WHERE s.refclassid = 'pg_catalog.pg_authid'::regclass AND s.deptype = 'o'
+              AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)
+              AND s.dbid IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))`,
+          [name],
+        )) as { rows: { n: number }[] };
+        const n = owned.rows[0]?.n ?? 0;
+        if (n > 0) {
+          throw new Error(
+            `role ${name} owns ${n} object(s) in database ${database}; set spec.onDelete to {reassignTo: ROLE} or dropOwned, or move them first`,
+          );
+        }
+      }
+      await query(`DROP OWNED BY ${ident(name)}`);
+    });
+  }
+}
 
 export const roleHandler: KindHandler = {
   kind: POSTGRES_ROLE,
@@ -139,8 +202,11 @@ export const roleHandler: KindHandler = {
     }
   },
 
-  delete: async (conn, name) => {
+  delete: async (conn, name, specValue) => {
+    const parsed = postgresRoleSpecSchema.safeParse(specValue ?? { instance: '-' });
+    const spec = parsed.success ? parsed.data : postgresRoleSpecSchema.parse({ instance: '-' });
     try {
+      await releaseEverything(conn, name, spec);
       await conn.query(`DROP ROLE IF EXISTS ${ident(name)}`);
     } catch (error) {
       const hint =

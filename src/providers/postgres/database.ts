@@ -3,6 +3,7 @@ import { POSTGRES_DATABASE, normalizeEncoding, type PostgresDatabaseSpec } from 
 import type { InstanceConnection } from './connection.js';
 import { providerError, sqlState } from './errors.js';
 import type { KindHandler } from './kind-handler.js';
+import { databaseLockKey, lockCatalogObjects } from './object-lock.js';
 import { ident, literal } from './quote.js';
 
 interface DatabaseRow {
@@ -74,11 +75,14 @@ export const databaseHandler: KindHandler = {
     const spec = resource.spec as PostgresDatabaseSpec;
     const name = ident(resource.name);
     try {
-      for (const change of changes) {
-        if (change.field === 'owner' && spec.owner !== undefined) await conn.query(`ALTER DATABASE ${name} OWNER TO ${ident(spec.owner)}`);
-        if (change.field === 'connectionLimit') await conn.query(`ALTER DATABASE ${name} WITH CONNECTION LIMIT ${Math.trunc(spec.connectionLimit)}`);
-        if (change.field === 'comment') await conn.query(commentOn(resource.name, spec.comment));
-      }
+      await conn.transaction(async (query) => {
+        await lockCatalogObjects(query, [databaseLockKey(resource.name)]);
+        for (const change of changes) {
+          if (change.field === 'owner' && spec.owner !== undefined) await query(`ALTER DATABASE ${name} OWNER TO ${ident(spec.owner)}`);
+          if (change.field === 'connectionLimit') await query(`ALTER DATABASE ${name} WITH CONNECTION LIMIT ${Math.trunc(spec.connectionLimit)}`);
+          if (change.field === 'comment') await query(commentOn(resource.name, spec.comment));
+        }
+      });
     } catch (error) {
       throw providerError('update', resource.address, error);
     }

@@ -11,6 +11,7 @@ import type { InstanceConnection } from './connection.js';
 import { providerError, sqlState } from './errors.js';
 import type { KindHandler } from './kind-handler.js';
 import { expandTokens, fullSet, observedTokens, privilegeDelta, type PrivilegeMap } from './privilege-math.js';
+import { lockCatalogObjects } from './object-lock.js';
 import { ident } from './quote.js';
 
 const OBJTYPE: Readonly<Record<PostgresDefaultPrivilegesSpec['objectType'], string>> = { tables: 'r', sequences: 'S', functions: 'f', types: 'T', schemas: 'n' };
@@ -57,7 +58,7 @@ async function converge(conn: InstanceConnection, resource: DesiredResource, obs
   const observed: PrivilegeMap = expandTokens(observedTokens, full(spec, conn.serverVersion));
   const delta = privilegeDelta(desired, observed, spec.mode === 'authoritative');
   await conn.database(spec.database).transaction(async (query) => {
-    await query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['steward.default-acl', `${spec.database}/${spec.owner}`]);
+    await lockCatalogObjects(query, [`default-acl:${spec.database}/${spec.owner}`]);
     if (delta.revoke.length) await query(`${prefix(spec)} REVOKE ${delta.revoke.join(', ')} ON ${on(spec)} FROM ${to(spec)}`);
     if (delta.revokeOption.length) await query(`${prefix(spec)} REVOKE GRANT OPTION FOR ${delta.revokeOption.join(', ')} ON ${on(spec)} FROM ${to(spec)}`);
     if (delta.grant.length) await query(`${prefix(spec)} GRANT ${delta.grant.join(', ')} ON ${on(spec)} TO ${to(spec)}`);

@@ -3,6 +3,7 @@ import { POSTGRES_SCHEMA, schemaNameOf, type PostgresSchemaSpec } from '../../ki
 import { groupByDatabase, isMissingDatabase } from './by-database.js';
 import { providerError, sqlState } from './errors.js';
 import type { KindHandler } from './kind-handler.js';
+import { lockCatalogObjects, schemaLockKey } from './object-lock.js';
 import { ident, literal } from './quote.js';
 
 interface SchemaRow {
@@ -68,6 +69,7 @@ export const schemaHandler: KindHandler = {
     const schema = schemaNameOf(resource.name, spec);
     try {
       await conn.database(spec.database).transaction(async (query) => {
+        await lockCatalogObjects(query, [schemaLockKey(spec.database, schema)]);
         for (const change of changes) {
           if (change.field === 'owner' && spec.owner !== undefined) await query(`ALTER SCHEMA ${ident(schema)} OWNER TO ${ident(spec.owner)}`);
           if (change.field === 'comment') await query(commentOn(schema, spec.comment));

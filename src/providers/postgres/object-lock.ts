@@ -1,0 +1,16 @@
+type Query = (text: string, params?: readonly unknown[]) => Promise<unknown>;
+
+/**
+ * Serialises catalog writes to the same object for the rest of the transaction. Concurrent
+ * GRANT/ALTER statements on one catalog row fail with "tuple concurrently updated"; every handler
+ * that writes a database, schema or relation row takes these locks first, always in sorted
+ * order, so two writers never deadlock. Keys: `database:NAME`, `DATABASE/SCHEMA`.
+ */
+export async function lockCatalogObjects(query: Query, keys: readonly string[]): Promise<void> {
+  for (const key of [...new Set(keys)].sort()) {
+    await query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['steward.catalog', key]);
+  }
+}
+
+export const databaseLockKey = (database: string): string => `database:${database}`;
+export const schemaLockKey = (database: string, schema: string): string => `${database}/${schema}`;

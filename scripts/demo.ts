@@ -53,16 +53,30 @@ async function main(): Promise<void> {
     banner('Plan again: nothing left to do');
     await steward(project, env, ['plan', '--detailed-exitcode'], [0]);
 
-    banner('Someone makes billing_bot a superuser by hand...');
-    const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' });
-    await client.connect();
-    await client.query('ALTER ROLE billing_bot SUPERUSER CONNECTION LIMIT 100');
-    await client.end();
-    process.stdout.write('ALTER ROLE billing_bot SUPERUSER CONNECTION LIMIT 100\n');
+    banner('billing_bot creates a table: default privileges let app_readers read it, so nothing drifts');
+    const admin = async (database: string, statements: readonly string[]): Promise<void> => {
+      const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
+      await client.connect();
+      try {
+        for (const statement of statements) {
+          process.stdout.write(`${statement}\n`);
+          await client.query(statement);
+        }
+      } finally {
+        await client.end();
+      }
+    };
+    await admin('billing', ['SET ROLE billing_bot', 'CREATE TABLE billing.invoices (id bigint PRIMARY KEY, amount numeric)', 'RESET ROLE']);
+    await steward(project, env, ['plan', '--detailed-exitcode'], [0]);
+
+    banner('Someone makes billing_bot a superuser and lets readers delete invoices, by hand...');
+    await admin('postgres', ['ALTER ROLE billing_bot SUPERUSER CONNECTION LIMIT 100']);
+    await admin('billing', ['GRANT DELETE ON billing.invoices TO app_readers']);
     banner('Plan detects the drift');
     await steward(project, env, ['plan', '--detailed-exitcode'], [2]);
     banner('Apply reverts it');
     await steward(project, env, ['apply', '--auto-approve'], [0]);
+    await steward(project, env, ['plan', '--detailed-exitcode'], [0]);
 
     banner('The state and the audit log');
     await steward(project, env, ['state', 'list'], [0]);

@@ -14,7 +14,14 @@ export interface FieldRule {
 /** A reference from one resource's spec to another resource, which becomes a graph edge. */
 export interface Reference {
   readonly path: FieldPath;
+  /**
+   * The resource referred to. When `key` is given instead (and `target` is only a fallback for
+   * messages), the edge goes to whichever declared resource `provides` that key — for things
+   * named by what they are rather than by their metadata.name, e.g. the schema `billing` in
+   * database `app`.
+   */
   readonly target: ResourceAddress;
+  readonly key?: string;
   /**
    * `true`: the target must be declared in the manifests (a dangling one is an error).
    * `false`: an edge only when the target is declared; otherwise it names something that
@@ -54,6 +61,8 @@ export interface KindDefinition<Spec = unknown> {
    * unknown) and what the refresh observed: a note for the plan, or a problem that stops it.
    */
   describeDeletion?(name: string, spec: unknown, observed: Attributes): DeletionVerdict;
+  /** Keys other resources can reference this one by (see `Reference.key`). */
+  provides?(name: string, spec: Spec): readonly string[];
 }
 
 export type DeletionVerdict =

@@ -6,6 +6,7 @@ import { POSTGRES_DATABASE } from './postgres-database.js';
 import { grantModeSchema, isPublic } from './postgres-grant.js';
 import { POSTGRES_INSTANCE } from './postgres-instance.js';
 import { POSTGRES_ROLE } from './postgres-role.js';
+import { POSTGRES_SCHEMA, schemaKey } from './postgres-schema.js';
 import { PRIVILEGES, normalizePrivilege, normalizePrivileges, privilegeToken } from './privileges.js';
 
 export const POSTGRES_DEFAULT_PRIVILEGES = 'PostgresDefaultPrivileges';
@@ -58,6 +59,9 @@ export const postgresDefaultPrivilegesKind: KindDefinition<PostgresDefaultPrivil
       { path: ['spec', 'owner'], target: addressOf(POSTGRES_ROLE, spec.owner), required: false },
     ];
     if (!isPublic(spec.grantee)) refs.push({ path: ['spec', 'grantee'], target: addressOf(POSTGRES_ROLE, spec.grantee), required: false });
+    if (spec.schema !== undefined) {
+      refs.push({ path: ['spec', 'schema'], target: addressOf(POSTGRES_SCHEMA, spec.schema), key: schemaKey(spec.instance, spec.database, spec.schema), required: false });
+    }
     return refs;
   },
   target: (spec) => addressOf(POSTGRES_INSTANCE, spec.instance),

@@ -5,6 +5,7 @@ import { resourceNameProblem } from './names.js';
 import { POSTGRES_DATABASE } from './postgres-database.js';
 import { POSTGRES_INSTANCE } from './postgres-instance.js';
 import { POSTGRES_ROLE } from './postgres-role.js';
+import { POSTGRES_SCHEMA, schemaKey } from './postgres-schema.js';
 import { GRANT_OBJECT_TYPES, PRIVILEGES, normalizePrivilege, normalizePrivileges, privilegeToken } from './privileges.js';
 
 export const POSTGRES_GRANT = 'PostgresGrant';
@@ -100,6 +101,10 @@ export const postgresGrantKind: KindDefinition<PostgresGrantSpec> = {
       { path: ['spec', 'on', 'database'], target: addressOf(POSTGRES_DATABASE, spec.on.database), required: false },
     ];
     if (!isPublic(spec.grantee)) refs.push({ path: ['spec', 'grantee'], target: addressOf(POSTGRES_ROLE, spec.grantee), required: false });
+    const schemas = spec.on.type === 'schema' ? (spec.on.names ?? []) : spec.on.schema !== undefined ? [spec.on.schema] : [];
+    for (const schema of schemas) {
+      refs.push({ path: ['spec', 'on'], target: addressOf(POSTGRES_SCHEMA, schema), key: schemaKey(spec.instance, spec.on.database, schema), required: false });
+    }
     return refs;
   },
   target: (spec) => addressOf(POSTGRES_INSTANCE, spec.instance),

@@ -20,6 +20,11 @@ export const postgresSchemaSpecSchema = z
 
 export type PostgresSchemaSpec = z.infer<typeof postgresSchemaSpecSchema>;
 
+/** How other kinds refer to a schema: by what it is, whatever its metadata.name. */
+export function schemaKey(instance: string, database: string, schema: string): string {
+  return `postgres-schema:${instance}/${database}/${schema}`;
+}
+
 /** The schema's name in PostgreSQL. */
 export function schemaNameOf(name: string, spec: Pick<PostgresSchemaSpec, 'schema'>): string {
   return spec.schema ?? name;
@@ -46,4 +51,5 @@ export const postgresSchemaKind: KindDefinition<PostgresSchemaSpec> = {
     return attrs;
   },
   fields: {},
+  provides: (name, spec) => [schemaKey(spec.instance, spec.database, schemaNameOf(name, spec))],
 };

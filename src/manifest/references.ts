@@ -76,9 +76,15 @@ export function resolveManifests(outcomes: readonly DocumentOutcome[], kinds: Re
     unique.push({ ...outcome, declaration });
   }
 
+  const providers = new Map<string, ResourceAddress>();
+  for (const outcome of unique) {
+    const spec = outcome.spec;
+    for (const key of spec?.definition.provides?.(outcome.declaration.name, spec.value) ?? []) providers.set(key, outcome.declaration.address);
+  }
+
   const edgesOf = new Map<ResourceAddress, readonly Edge[]>();
   for (const outcome of unique) {
-    const { edges, problems } = resolveEdges(outcome, declared, kinds);
+    const { edges, problems } = resolveEdges(outcome, declared, providers, kinds);
     edgesOf.set(outcome.declaration.address, edges);
     diagnostics.push(...problems);
   }
@@ -129,6 +135,7 @@ export function resolveManifests(outcomes: readonly DocumentOutcome[], kinds: Re
 function resolveEdges(
   doc: DocumentOutcome & { readonly declaration: Declaration },
   declared: ReadonlyMap<ResourceAddress, Declaration>,
+  providers: ReadonlyMap<string, ResourceAddress>,
   kinds: ReadonlyMap<string, KindDefinition>,
 ): { readonly edges: readonly Edge[]; readonly problems: readonly Diagnostic[] } {
   const self = doc.declaration.address;
@@ -176,6 +183,11 @@ function resolveEdges(
   const references = doc.spec === undefined ? [] : doc.spec.definition.references(doc.spec.value);
   for (const reference of references) {
     const location = locate(doc.document, reference.path, 'value');
+    if (reference.key !== undefined) {
+      const provider = providers.get(reference.key);
+      if (provider !== undefined && provider !== self) edges.push({ target: provider, path: reference.path, location });
+      continue;
+    }
     if (declared.has(reference.target)) {
       if (reference.target !== self) edges.push({ target: reference.target, path: reference.path, location });
       continue;

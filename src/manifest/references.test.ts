@@ -123,3 +123,44 @@ describe('dependency cycles', () => {
     expectAt(d, 13, 15, ['spec', 'dependsOn', 0]);
   });
 });
+
+describe('references by what a resource is', () => {
+  it('orders a grant and default privileges after the schema they name, whatever its metadata.name', () => {
+    const result = loadOne(`${INSTANCE_MAIN}
+---
+${HEADER}
+kind: PostgresSchema
+metadata: { name: app-billing }
+spec: { instance: main, database: app, schema: billing }
+---
+${HEADER}
+kind: PostgresGrant
+metadata: { name: readers }
+spec:
+  instance: main
+  grantee: readers
+  privileges: [SELECT]
+  on: { type: table, database: app, schema: billing, all: true }
+---
+${HEADER}
+kind: PostgresDefaultPrivileges
+metadata: { name: readers-future }
+spec: { instance: main, database: app, owner: app_owner, schema: billing, objectType: tables, grantee: readers, privileges: [SELECT] }
+---
+${HEADER}
+kind: PostgresGrant
+metadata: { name: elsewhere }
+spec:
+  instance: main
+  grantee: readers
+  privileges: [USAGE]
+  on: { type: schema, database: other, names: [billing] }
+`);
+    expect(result.diagnostics).toEqual([]);
+    const deps = new Map(result.resources.map((r) => [r.address as string, r.dependsOn as readonly string[]]));
+    expect(deps.get('PostgresGrant/readers')).toContain('PostgresSchema/app-billing');
+    expect(deps.get('PostgresDefaultPrivileges/readers-future')).toContain('PostgresSchema/app-billing');
+    // Same schema name in another database: a different schema, so no edge.
+    expect(deps.get('PostgresGrant/elsewhere')).not.toContain('PostgresSchema/app-billing');
+  });
+});

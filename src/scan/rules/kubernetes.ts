@@ -1,0 +1,211 @@
+import { KUBERNETES_PREFIX, KUBERNETES_WORKLOADS } from '../kubernetes.js';
+import type { ScanRule } from '../types.js';
+import { deny } from './define.js';
+
+const W = KUBERNETES_WORKLOADS;
+const k = (kind: string): string => `${KUBERNETES_PREFIX}${kind}`;
+const containers = 'resource.allContainers';
+const pod = 'resource.podSpec';
+const sc = (c: string, field: string): string => `(has(${c}.securityContext) && type(${c}.securityContext) == map && has(${c}.securityContext.${field}))`;
+const podFlag = (field: string): string => `(has(${pod}.${field}) && ${pod}.${field} == true)`;
+const fixture = (id: string): string => `${id}.yaml`;
+
+function rule(id: string, rest: Omit<ScanRule, 'id' | 'enforcement' | 'fixture'>): ScanRule {
+  return deny({ id, fixture: fixture(id), ...rest });
+}
+
+/**
+ * Kubernetes manifests. Workload rules read the uniform views `podSpec` and `allContainers` (see
+ * ../kubernetes.ts), so one rule covers Pods, Deployments, DaemonSets, StatefulSets, Jobs and CronJobs.
+ */
+export const KUBERNETES_RULES: readonly ScanRule[] = [
+  rule('STW-K8S-001', {
+    title: 'Container runs privileged',
+    severity: 'critical',
+    match: W,
+    condition: `${containers}.exists(c, ${sc('c', 'privileged')} && c.securityContext.privileged == true)`,
+    message: 'a container has securityContext.privileged: true (full access to the node)',
+    remediation: 'Remove privileged: true; grant only the capabilities needed.',
+    compliance: ['CIS Kubernetes 5.2.1', 'NSA Kubernetes Hardening'],
+    attribute: 'allContainers.securityContext.privileged',
+  }),
+  rule('STW-K8S-002', {
+    title: 'Pod shares the host network',
+    severity: 'high',
+    match: W,
+    condition: podFlag('hostNetwork'),
+    message: 'hostNetwork: true exposes the node network stack to the pod',
+    remediation: 'Remove hostNetwork: true.',
+    compliance: ['CIS Kubernetes 5.2.5'],
+    attribute: 'podSpec.hostNetwork',
+  }),
+  rule('STW-K8S-003', {
+    title: 'Pod shares the host PID namespace',
+    severity: 'high',
+    match: W,
+    condition: podFlag('hostPID'),
+    message: 'hostPID: true lets the pod see and signal every process on the node',
+    remediation: 'Remove hostPID: true.',
+    compliance: ['CIS Kubernetes 5.2.2'],
+    attribute: 'podSpec.hostPID',
+  }),
+  rule('STW-K8S-004', {
+    title: 'Pod shares the host IPC namespace',
+    severity: 'high',
+    match: W,
+    condition: podFlag('hostIPC'),
+    message: 'hostIPC: true shares inter-process communication with the node',
+    remediation: 'Remove hostIPC: true.',
+    compliance: ['CIS Kubernetes 5.2.3'],
+    attribute: 'podSpec.hostIPC',
+  }),
+  rule('STW-K8S-005', {
+    title: 'Container allows privilege escalation',
+    severity: 'medium',
+    match: W,
+    condition: `${containers}.exists(c, !(${sc('c', 'allowPrivilegeEscalation')} && c.securityContext.allowPrivilegeEscalation == false))`,
+    message: 'a container does not set allowPrivilegeEscalation: false',
+    remediation: 'Set securityContext.allowPrivilegeEscalation: false on every container.',
+    compliance: ['CIS Kubernetes 5.2.6'],
+    attribute: 'allContainers',
+  }),
+  rule('STW-K8S-006', {
+    title: 'Container may run as root',
+    severity: 'medium',
+    match: W,
+    condition: `${containers}.exists(c, (${sc('c', 'runAsUser')} && c.securityContext.runAsUser == 0) || !((${sc('c', 'runAsNonRoot')} && c.securityContext.runAsNonRoot == true) || (${sc(pod, 'runAsNonRoot')} && ${pod}.securityContext.runAsNonRoot == true && !(${sc('c', 'runAsNonRoot')} && c.securityContext.runAsNonRoot == false)) || (${sc('c', 'runAsUser')} && c.securityContext.runAsUser > 0) || (${sc(pod, 'runAsUser')} && ${pod}.securityContext.runAsUser > 0 && !${sc('c', 'runAsUser')})))`,
+    message: 'a container neither sets runAsNonRoot: true nor a non-zero runAsUser (or sets runAsUser: 0)',
+    remediation: 'Set securityContext.runAsNonRoot: true (and a non-zero runAsUser).',
+    compliance: ['CIS Kubernetes 5.2.7'],
+    attribute: 'allContainers',
+  }),
+  rule('STW-K8S-007', {
+    title: 'Container has no memory limit',
+    severity: 'medium',
+    match: W,
+    condition: `${containers}.exists(c, !(has(c.resources) && type(c.resources) == map && has(c.resources.limits) && type(c.resources.limits) == map && has(c.resources.limits.memory)))`,
+    message: 'a container sets no resources.limits.memory, so it can exhaust the node',
+    remediation: 'Set resources.limits.memory on every container.',
+    compliance: ['CIS Kubernetes 5.7'],
+    attribute: 'allContainers',
+  }),
+  rule('STW-K8S-008', {
+    title: 'Container has no CPU limit',
+    severity: 'low',
+    match: W,
+    condition: `${containers}.exists(c, !(has(c.resources) && type(c.resources) == map && has(c.resources.limits) && type(c.resources.limits) == map && has(c.resources.limits.cpu)))`,
+    message: 'a container sets no resources.limits.cpu',
+    remediation: 'Set resources.limits.cpu on every container.',
+    compliance: ['CIS Kubernetes 5.7'],
+    attribute: 'allContainers',
+  }),
+  rule('STW-K8S-009', {
+    title: 'Pod uses the default service account with its token mounted',
+    severity: 'medium',
+    match: W,
+    condition: `(!has(${pod}.serviceAccountName) || ${pod}.serviceAccountName == "default") && !(has(${pod}.automountServiceAccountToken) && ${pod}.automountServiceAccountToken == false)`,
+    message: 'the pod runs as the namespace default service account and gets its API token',
+    remediation: 'Use a dedicated serviceAccountName, or set automountServiceAccountToken: false.',
+    compliance: ['CIS Kubernetes 5.1.5', 'CIS Kubernetes 5.1.6'],
+    attribute: 'podSpec',
+  }),
+  rule('STW-K8S-010', {
+    title: 'Default service account automounts its token',
+    severity: 'low',
+    match: [k('ServiceAccount')],
+    condition: 'has(resource.metadata) && has(resource.metadata.name) && resource.metadata.name == "default" && !(has(resource.automountServiceAccountToken) && resource.automountServiceAccountToken == false)',
+    message: 'the default service account does not set automountServiceAccountToken: false',
+    remediation: 'Set automountServiceAccountToken: false on the default service account.',
+    compliance: ['CIS Kubernetes 5.1.5'],
+  }),
+  rule('STW-K8S-011', {
+    title: 'RBAC role uses wildcards',
+    severity: 'high',
+    match: [k('Role'), k('ClusterRole')],
+    condition: 'has(resource.rules) && type(resource.rules) == list && resource.rules.exists(r, type(r) == map && ((has(r.verbs) && type(r.verbs) == list && "*" in r.verbs) || (has(r.resources) && type(r.resources) == list && "*" in r.resources) || (has(r.apiGroups) && type(r.apiGroups) == list && "*" in r.apiGroups)))',
+    message: 'a rule grants "*" verbs, resources or API groups',
+    remediation: 'List the verbs, resources and API groups explicitly.',
+    compliance: ['CIS Kubernetes 5.1.3', 'SOC 2 CC6.3'],
+    attribute: 'rules',
+  }),
+  rule('STW-K8S-012', {
+    title: 'Binding grants cluster-admin',
+    severity: 'high',
+    match: [k('RoleBinding'), k('ClusterRoleBinding')],
+    condition: 'has(resource.roleRef) && has(resource.roleRef.name) && resource.roleRef.name == "cluster-admin" && !(has(resource.metadata) && has(resource.metadata.name) && resource.metadata.name.startsWith("system:"))',
+    message: 'subjects get cluster-admin, full control of the cluster',
+    remediation: 'Bind a role limited to what the subjects need.',
+    compliance: ['CIS Kubernetes 5.1.1', 'SOC 2 CC6.3'],
+    attribute: 'roleRef',
+  }),
+  rule('STW-K8S-013', {
+    title: 'RBAC role can read secrets',
+    severity: 'medium',
+    match: [k('Role'), k('ClusterRole')],
+    condition: 'has(resource.rules) && type(resource.rules) == list && resource.rules.exists(r, type(r) == map && has(r.resources) && type(r.resources) == list && "secrets" in r.resources && has(r.verbs) && type(r.verbs) == list && r.verbs.exists(v, v in ["get", "list", "watch", "*"]))',
+    message: 'a rule allows get/list/watch on secrets',
+    remediation: 'Remove access to secrets or restrict it with resourceNames.',
+    compliance: ['CIS Kubernetes 5.1.2'],
+    attribute: 'rules',
+  }),
+  rule('STW-K8S-014', {
+    title: 'Container image is not pinned',
+    severity: 'low',
+    match: W,
+    condition: `${containers}.exists(c, !has(c.image) || type(c.image) != string || (!c.image.contains("@sha256:") && (c.image.endsWith(":latest") || !c.image.matches(":[^/]+$"))))`,
+    message: 'an image uses :latest or no tag',
+    remediation: 'Pin images to a version tag or, better, a digest.',
+    compliance: ['SOC 2 CC8.1'],
+    attribute: 'allContainers.image',
+  }),
+  rule('STW-K8S-015', {
+    title: 'Container adds dangerous capabilities',
+    severity: 'high',
+    match: W,
+    condition: `${containers}.exists(c, ${sc('c', 'capabilities')} && type(c.securityContext.capabilities) == map && has(c.securityContext.capabilities.add) && type(c.securityContext.capabilities.add) == list && c.securityContext.capabilities.add.exists(x, x in ["ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "CAP_SYS_ADMIN", "NET_RAW"]))`,
+    message: 'a container adds ALL, SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE or NET_RAW',
+    remediation: 'Drop ALL capabilities and add back only what is needed.',
+    compliance: ['CIS Kubernetes 5.2.8', 'CIS Kubernetes 5.2.9'],
+    attribute: 'allContainers.securityContext.capabilities',
+  }),
+  rule('STW-K8S-016', {
+    title: 'Pod mounts the container runtime socket or host root',
+    severity: 'critical',
+    match: W,
+    condition: `has(${pod}.volumes) && type(${pod}.volumes) == list && ${pod}.volumes.exists(v, type(v) == map && has(v.hostPath) && type(v.hostPath) == map && has(v.hostPath.path) && v.hostPath.path in ["/", "/var/run/docker.sock", "/run/containerd/containerd.sock", "/var/run/crio/crio.sock", "/etc", "/proc"])`,
+    message: 'a hostPath volume exposes the runtime socket or a sensitive host directory',
+    remediation: 'Remove the hostPath volume.',
+    compliance: ['CIS Kubernetes 5.2.12'],
+    attribute: 'podSpec.volumes',
+  }),
+  rule('STW-K8S-017', {
+    title: 'Container root filesystem is writable',
+    severity: 'low',
+    match: W,
+    condition: `${containers}.exists(c, !(${sc('c', 'readOnlyRootFilesystem')} && c.securityContext.readOnlyRootFilesystem == true))`,
+    message: 'a container does not set readOnlyRootFilesystem: true',
+    remediation: 'Set securityContext.readOnlyRootFilesystem: true and mount writable volumes where needed.',
+    compliance: ['NSA Kubernetes Hardening'],
+    attribute: 'allContainers',
+  }),
+  rule('STW-K8S-018', {
+    title: 'Secret written as a literal environment variable',
+    severity: 'high',
+    match: W,
+    condition: `${containers}.exists(c, has(c.env) && type(c.env) == list && c.env.exists(e, type(e) == map && has(e.name) && type(e.name) == string && e.name.lowerAscii().matches("secret|password|passwd|token|api_?key|access_?key|private_?key") && has(e.value) && type(e.value) == string && e.value.size() >= 6))`,
+    message: 'an environment variable with a secret-looking name has a literal value',
+    remediation: 'Use valueFrom.secretKeyRef (or mount the secret as a file).',
+    compliance: ['SOC 2 CC6.1', 'CIS Kubernetes 5.4.1'],
+    attribute: 'allContainers.env',
+  }),
+  rule('STW-K8S-019', {
+    title: 'Service exposes a NodePort',
+    severity: 'low',
+    match: [k('Service')],
+    condition: 'has(resource.spec) && has(resource.spec.type) && resource.spec.type == "NodePort"',
+    message: 'the service opens a port on every node',
+    remediation: 'Use ClusterIP behind an ingress or a LoadBalancer with source ranges.',
+    compliance: ['NSA Kubernetes Hardening'],
+    attribute: 'spec.type',
+  }),
+];

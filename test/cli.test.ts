@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, inject, it } from 'vitest';
+import { kindNames } from '../src/kinds/index.js';
 import { uniqueName } from './fixtures.js';
 import { adminClient, databaseYaml, instanceYaml, makeProject, projectEnv, roleYaml, runCli, startCli, waitFor } from './project.js';
 
@@ -25,7 +26,8 @@ describe('steward command line', () => {
     const result = await runCli(['schema']);
     expect(result.code).toBe(0);
     const schema = JSON.parse(result.stdout) as { oneOf: { properties: { kind: { const: string } } }[] };
-    expect(schema.oneOf.map((s) => s.properties.kind.const).sort()).toEqual(['PostgresDatabase', 'PostgresInstance', 'PostgresRole']);
+    expect(schema.oneOf.map((s) => s.properties.kind.const).sort()).toEqual([...kindNames()].sort());
+    expect(kindNames()).toEqual(expect.arrayContaining(['PostgresInstance', 'PostgresRole', 'PostgresDatabase', 'PostgresGrant', 'Policy']));
   });
 
   it('reports every bad input together, with file, line and field, exit 1 and no stack trace', async () => {

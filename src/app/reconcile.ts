@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import {
+  DiagnosticsError,
   hasChanges,
   hasErrors,
   type Diagnostic,
@@ -17,9 +20,28 @@ import {
   type PriorRecord,
   type Recovery,
 } from '../engine/index.js';
+import { POLICY } from '../kinds/policy.js';
+import {
+  evaluatePlanPolicies,
+  policySetOf,
+  prepareRules,
+  type DisabledRule,
+  type EnforcementOverride,
+  type PolicyDecision,
+  type PolicyEvaluation,
+  type PolicySet,
+} from '../policy/index.js';
 import type { Store } from '../store/index.js';
 import { currentActor } from './actor.js';
-import { loadProject, providersFor, withStore, type ProjectOptions } from './project.js';
+import { loadProject, providersFor, withStore, type LoadedProject, type ProjectOptions } from './project.js';
+
+/** What policy said about the plan, with the rules switched off or re-enforced by the project. */
+export interface PolicyReport extends PolicyEvaluation {
+  /** Number of rules in force. */
+  readonly rules: number;
+  readonly disabled: readonly DisabledRule[];
+  readonly overrides: readonly EnforcementOverride[];
+}
 
 export interface PlanReport {
   readonly plan: PlanResult;
@@ -29,12 +51,14 @@ export interface PlanReport {
   /** Statements sent to each target during the refresh. */
   readonly statements: Readonly<Record<string, number>>;
   readonly files: readonly string[];
+  readonly policy: PolicyReport;
 }
 
 export interface ApplyReport extends PlanReport {
   readonly runId?: string;
   /** Absent when there was nothing to do or the user declined. */
   readonly apply?: ApplyResult;
+  /** False when the plan has errors, policy denied it, or the user declined. */
   readonly approved: boolean;
 }
 
@@ -106,6 +130,62 @@ function withIntentWarnings(plan: PlanResult, pending: Refreshed['pendingIntents
   return { ...plan, diagnostics: [...plan.diagnostics, ...warnings] };
 }
 
+/**
+ * The project's effective policy: the built-in pack plus its Policy manifests (each rule located
+ * at its own line) and PolicyWaivers. Broken rules, duplicate ids and the like stop the command
+ * here, before anything is contacted.
+ */
+export async function projectPolicies(project: Pick<LoadedProject, 'resources' | 'kinds'>): Promise<PolicySet> {
+  const texts = new Map<string, string>();
+  for (const resource of project.resources) {
+    if (resource.kind !== POLICY || texts.has(resource.source.file)) continue;
+    // Only used to locate rules; an unreadable file falls back to the document's line.
+    const text = await readFile(resolve(resource.source.file), 'utf8').catch(() => undefined);
+    if (text !== undefined) texts.set(resource.source.file, text);
+  }
+  const set = policySetOf({ desired: project.resources, texts });
+  const problems = [...set.diagnostics, ...prepareRules(set.rules, project.kinds).diagnostics];
+  if (hasErrors(problems)) throw new DiagnosticsError(problems);
+  return set;
+}
+
+function judge(set: PolicySet, desired: readonly DesiredResource[], plan: PlanResult): { readonly plan: PlanResult; readonly policy: PolicyReport } {
+  const evaluation = evaluatePlanPolicies({ desired, plan, rules: set.rules, waivers: set.waivers, now: new Date() });
+  const policy: PolicyReport = { ...evaluation, rules: set.rules.length, disabled: set.disabled, overrides: set.overrides };
+  const extra = [...set.diagnostics, ...evaluation.diagnostics];
+  return { plan: extra.length === 0 ? plan : { ...plan, diagnostics: [...plan.diagnostics, ...extra] }, policy };
+}
+
+/** Every decision goes into the audit log (no record, no apply): a denial as `failed`, the rest as `info`. */
+async function recordDecisions(store: Store, decisions: readonly PolicyDecision[], runId: string, actor: string): Promise<void> {
+  for (const d of decisions) {
+    await store.audit.append({
+      actor,
+      runId,
+      address: d.address,
+      action: 'policy.decision',
+      beforeHash: null,
+      afterHash: null,
+      outcome: d.outcome === 'denied' ? 'failed' : 'info',
+      error: d.outcome === 'denied' ? d.message : null,
+      detail: {
+        rule: d.ruleId,
+        title: d.title,
+        severity: d.severity,
+        enforcement: d.enforcement,
+        outcome: d.outcome,
+        action: d.action,
+        message: d.message,
+        remediation: d.remediation,
+        compliance: d.compliance,
+        location: d.location ?? null,
+        ruleSource: d.ruleSource ?? null,
+        waivedBy: d.waivedBy ?? null,
+      },
+    });
+  }
+}
+
 async function counts(sessions: SessionPool): Promise<Readonly<Record<string, number>>> {
   return Object.fromEntries(await sessions.statementCounts());
 }
@@ -113,17 +193,20 @@ async function counts(sessions: SessionPool): Promise<Readonly<Record<string, nu
 /** `steward plan`: read-only; nothing is written to the targets or the state. */
 export async function runPlan(options: ProjectOptions, mode: { readonly destroy?: boolean } = {}): Promise<PlanReport> {
   const project = await loadProject(options);
+  const policies = await projectPolicies(project);
   const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
   return withStore(options, async (store) => {
     const sessions = new SessionPool(providersFor(options), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
     try {
       const refreshed = await refreshAndPlan(store, desired, project.kinds, sessions, undefined);
+      const judged = judge(policies, desired, withIntentWarnings(refreshed.plan, refreshed.pendingIntents));
       return {
-        plan: withIntentWarnings(refreshed.plan, refreshed.pendingIntents),
+        plan: judged.plan,
         pendingIntents: refreshed.pendingIntents,
         recoveries: [],
         statements: await counts(sessions),
         files: project.files,
+        policy: judged.policy,
       };
     } finally {
       await sessions.closeAll();
@@ -137,6 +220,7 @@ export async function runPlan(options: ProjectOptions, mode: { readonly destroy?
  */
 export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode: { readonly destroy?: boolean } = {}): Promise<ApplyReport> {
   const project = await loadProject(options);
+  const policies = await projectPolicies(project);
   const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
   const actor = currentActor(options.env);
   return withStore(options, async (store) => {
@@ -148,16 +232,23 @@ export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode:
     let summary: unknown = { error: 'the run stopped before planning finished' };
     try {
       const refreshed = await refreshAndPlan(store, desired, project.kinds, sessions, { runId });
-      const plan = withIntentWarnings(refreshed.plan, refreshed.pendingIntents);
+      const { plan, policy } = judge(policies, desired, withIntentWarnings(refreshed.plan, refreshed.pendingIntents));
       const base: PlanReport = {
         plan,
         pendingIntents: refreshed.pendingIntents,
         recoveries: refreshed.recoveries,
         statements: await counts(sessions),
         files: project.files,
+        policy,
       };
+      await recordDecisions(store, policy.decisions, runId, actor);
       if (hasErrors(plan.diagnostics)) {
         summary = { planned: plan.summary, error: 'the plan has errors' };
+        return { ...base, runId, approved: false };
+      }
+      // Checked before the confirmation and before anything (state included) is written.
+      if (policy.denied.length > 0) {
+        summary = { planned: plan.summary, error: 'denied by policy', denied: policy.denied.map((d) => `${d.ruleId} ${d.address}`) };
         return { ...base, runId, approved: false };
       }
       // Adoptions and forgotten records only touch the state; only real changes need a yes.

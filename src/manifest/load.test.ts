@@ -221,7 +221,7 @@ describe('loadManifestTexts: the envelope', () => {
 
   it('lists the kinds when none is close', () => {
     const d = only(loadOne(INSTANCE_MAIN.replace('kind: PostgresInstance', 'kind: Deployment')), 'unknown-kind');
-    expect(d.hint).toBe("Use one of 'PostgresInstance', 'PostgresRole' or 'PostgresDatabase'.");
+    expect(d.hint).toMatch(/^Use one of 'PostgresInstance', 'PostgresRole', 'PostgresDatabase'/);
   });
 
   it('reports a missing or mistyped kind', () => {

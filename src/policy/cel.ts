@@ -1,8 +1,12 @@
-import { Environment } from '@marcbachmann/cel-js';
+import { Environment, type ASTNode } from '@marcbachmann/cel-js';
+
+/** The parsed form of a CEL expression, for static checks (see references.ts). */
+export type CelNode = ASTNode;
 
 /** A CEL expression parsed once and evaluated many times. */
 export interface CompiledCel {
   readonly text: string;
+  readonly ast: CelNode;
   evaluate(bindings: Readonly<Record<string, unknown>>): unknown;
 }
 
@@ -33,7 +37,7 @@ function summaryOf(error: unknown): string {
 export function compileCel(text: string): CelCompileResult {
   try {
     const program = environment.parse(text);
-    return { ok: true, expression: { text, evaluate: (bindings) => program(bindings as Record<string, unknown>) } };
+    return { ok: true, expression: { text, ast: program.ast, evaluate: (bindings) => program(bindings as Record<string, unknown>) } };
   } catch (error) {
     return { ok: false, message: summaryOf(error), offset: offsetOf(error) };
   }

@@ -26,6 +26,8 @@ export interface Rule {
   readonly checkov?: readonly string[];
   /** Where the rule was written, for diagnostics; absent for built-in rules defined in code. */
   readonly source?: SourceLocation;
+  /** Address of the Policy manifest declaring the rule; absent for built-in rules. */
+  readonly policy?: string;
 }
 
 /** A resource as rules see it, whatever it came from (Steward manifest, Terraform, CloudFormation, Kubernetes). */

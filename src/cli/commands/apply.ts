@@ -7,6 +7,7 @@ import { renderApplyEvent, renderApplySummary } from '../render/apply.js';
 import { renderDiagnostics } from '../render/diagnostics.js';
 import { applyDocument } from '../render/json.js';
 import { renderPlan } from '../render/plan.js';
+import { policyWorthShowing, renderPolicy } from '../render/policy.js';
 
 interface ApplyFlags {
   readonly json: boolean;
@@ -36,6 +37,7 @@ async function run(command: Command, ctx: CommandContext, flags: ApplyFlags, des
       {
         confirm: async (planned) => {
           if (!flags.json) out.out(renderPlan(planned.plan, out.color));
+          if (!flags.json && policyWorthShowing(planned.policy)) out.out(`\n${renderPolicy(planned.policy, out.color)}`);
           if (flags.autoApprove) return true;
           const verb = destroy ? 'destroy all managed resources' : 'perform these actions';
           return confirm(`\nDo you want to ${verb}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `, (t) => process.stdout.write(t));
@@ -57,10 +59,17 @@ async function run(command: Command, ctx: CommandContext, flags: ApplyFlags, des
     for (const r of report.recoveries) {
       out.err(`${r.address}: an interrupted ${r.action} was re-observed (${r.exists ? 'it exists' : 'it does not exist'}) and recorded`);
     }
-    if (!hasErrors(plan.diagnostics)) {
+    const denied = report.policy.denied.length > 0;
+    if (!hasErrors(plan.diagnostics) && denied) {
+      out.out(renderPlan(plan, out.color));
+      out.out(`\n${renderPolicy(report.policy, out.color)}`);
+      out.err(`${destroy ? 'Destroy' : 'Apply'} refused: policy denies the plan; nothing was changed.`);
+    } else if (!hasErrors(plan.diagnostics)) {
       if (!report.approved) out.err(`${destroy ? 'Destroy' : 'Apply'} cancelled: the changes were not approved.`);
-      else if (!plan.changes.some((c) => c.action !== 'no-op')) out.out(renderPlan(plan, out.color));
-      else if (report.apply) out.out(`\n${renderApplySummary(report.apply, out.color, destroy ? 'Destroy' : 'Apply')}`);
+      else if (!plan.changes.some((c) => c.action !== 'no-op')) {
+        out.out(renderPlan(plan, out.color));
+        if (policyWorthShowing(report.policy)) out.out(`\n${renderPolicy(report.policy, out.color)}`);
+      } else if (report.apply) out.out(`\n${renderApplySummary(report.apply, out.color, destroy ? 'Destroy' : 'Apply')}`);
     }
   }
   if (hasErrors(plan.diagnostics) || !report.approved) return 1;

@@ -5,6 +5,7 @@ import type { CommandContext } from '../context.js';
 import { renderDiagnostics } from '../render/diagnostics.js';
 import { planDocument } from '../render/json.js';
 import { renderPlan } from '../render/plan.js';
+import { policyWorthShowing, renderPolicy } from '../render/policy.js';
 
 interface PlanFlags {
   readonly json: boolean;
@@ -31,8 +32,10 @@ export function registerPlan(program: Command, ctx: CommandContext, exit: (code:
       } else {
         if (plan.diagnostics.length > 0) out.err(renderDiagnostics(plan.diagnostics, out.color));
         if (!hasErrors(plan.diagnostics)) out.out(renderPlan(plan, out.color));
+        if (policyWorthShowing(report.policy)) out.out(`\n${renderPolicy(report.policy, out.color)}`);
       }
-      if (hasErrors(plan.diagnostics)) return exit(1);
+      // A plan policy denies could not be applied: it is an error, whatever the exit-code mode.
+      if (hasErrors(plan.diagnostics) || report.policy.denied.length > 0) return exit(1);
       const changed = plan.changes.some((c) => c.action !== 'no-op');
       exit(flags.detailedExitcode && changed ? 2 : 0);
     });

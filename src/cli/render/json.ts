@@ -1,5 +1,5 @@
-import type { Diagnostic, PlannedChange } from '../../core/index.js';
-import type { ApplyReport, PlanReport } from '../../app/index.js';
+import type { Diagnostic, PlannedChange, SourceLocation } from '../../core/index.js';
+import type { ApplyReport, PlanReport, PolicyReport } from '../../app/index.js';
 
 /**
  * The machine-readable documents of `plan --json` and `apply --json`. Stable: fields are only
@@ -36,6 +36,35 @@ function diagnostic(d: Diagnostic): Record<string, unknown> {
   };
 }
 
+function location(l: SourceLocation | undefined): Record<string, unknown> | null {
+  return l ? { file: l.file, line: l.line, column: l.column } : null;
+}
+
+function policy(p: PolicyReport): Record<string, unknown> {
+  return {
+    rules: p.rules,
+    denied: p.denied.length,
+    decisions: p.decisions.map((d) => ({
+      rule: d.ruleId,
+      title: d.title,
+      severity: d.severity,
+      enforcement: d.enforcement,
+      outcome: d.outcome,
+      address: d.address,
+      action: d.action,
+      message: d.message,
+      remediation: d.remediation,
+      compliance: d.compliance,
+      location: location(d.location),
+      ruleLocation: location(d.ruleSource),
+      waivedBy: d.waivedBy ?? null,
+    })),
+    disabled: p.disabled.map((d) => ({ rule: d.ruleId, by: d.by, location: location(d.location) })),
+    overrides: p.overrides.map((o) => ({ rule: o.ruleId, from: o.from, to: o.to, by: o.by, location: location(o.location) })),
+    expiredWaivers: p.expiredWaivers.map((w) => ({ address: w.address, rule: w.rule, expires: w.expires, owner: w.owner, location: location(w.source) })),
+  };
+}
+
 export function planDocument(report: PlanReport, command = 'plan'): Record<string, unknown> {
   return {
     formatVersion: JSON_FORMAT_VERSION,
@@ -47,6 +76,7 @@ export function planDocument(report: PlanReport, command = 'plan'): Record<strin
     diagnostics: report.plan.diagnostics.map(diagnostic),
     pendingIntents: report.pendingIntents,
     statements: report.statements,
+    policy: policy(report.policy),
   };
 }
 

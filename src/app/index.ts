@@ -1,3 +1,4 @@
 export * from './actor.js';
 export * from './project.js';
 export * from './reconcile.js';
+export * from './import.js';

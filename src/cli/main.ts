@@ -1,8 +1,11 @@
 import { Command, Option } from 'commander';
 import { registerApply } from './commands/apply.js';
 import { registerAudit } from './commands/audit.js';
+import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
 import { registerPlan } from './commands/plan.js';
+import { registerPolicy } from './commands/policy.js';
+import { registerScan } from './commands/scan.js';
 import { registerSchema } from './commands/schema.js';
 import { registerState } from './commands/state.js';
 import { registerValidate } from './commands/validate.js';
@@ -25,9 +28,12 @@ export function buildProgram(ctx: CommandContext, exit: (code: number) => void):
   registerValidate(program, ctx, exit);
   registerPlan(program, ctx, exit);
   registerApply(program, ctx, exit);
+  registerImport(program, ctx, exit);
   registerState(program, ctx, exit);
   registerAudit(program, ctx, exit);
+  registerScan(program, ctx, exit);
   registerSchema(program, ctx, exit);
+  registerPolicy(program, ctx, exit);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -1,2 +1,3 @@
 export * from './connection.js';
 export * from './provider.js';
+export * from './discover.js';

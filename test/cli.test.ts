@@ -67,6 +67,32 @@ describe('steward command line', () => {
     expect(doc.diagnostics.find((d) => d.code === 'unknown-field')).toMatchObject({ file: expect.stringContaining('roles.yaml'), line: expect.any(Number) });
   });
 
+  it('validates policy rules with the manifests: a rule that does not compile is reported at its line', async () => {
+    const dir = await makeProject({
+      'instance.yaml': instanceYaml(),
+      'policy.yaml': `apiVersion: steward.dev/v1alpha1
+kind: Policy
+metadata: { name: acme }
+spec:
+  rules:
+    - id: ACME-1
+      title: broken
+      severity: low
+      match: [PostgresRole]
+      condition: 'resource.spec.login &&'
+      message: broken
+      enforcement: warn
+      remediation: fix it
+      compliance: []
+`,
+    });
+    const result = await runCli(['-C', dir, 'validate']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/policy\.yaml:\d+:\d+: error/);
+    expect(result.stderr).toContain('ACME-1');
+    expect(result.stderr).not.toMatch(NO_STACK);
+  });
+
   it('plans with detailed exit codes and JSON, asks before applying, applies, then plans nothing', async () => {
     const bot = uniqueName('cli_bot');
     const db = uniqueName('cli_db');

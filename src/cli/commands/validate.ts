@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadProject } from '../../app/index.js';
+import { loadProject, projectPolicies } from '../../app/index.js';
 import type { CommandContext } from '../context.js';
 
 export function registerValidate(program: Command, ctx: CommandContext, exit: (code: number) => void): void {
@@ -11,11 +11,15 @@ export function registerValidate(program: Command, ctx: CommandContext, exit: (c
       ctx.json = flags.json;
       const options = ctx.project(command, 'validate');
       const project = await loadProject(options);
+      // Policy rules are part of the input: a rule that does not compile is a manifest error too.
+      const policies = await projectPolicies(project);
       const out = ctx.output;
       if (flags.json) {
         out.out(JSON.stringify({ formatVersion: '1', command: 'validate', ok: true, resources: project.resources.length, files: project.files, diagnostics: [] }, null, 2));
       } else {
-        out.out(`${out.color.green(out.color.bold('Success!'))} ${project.resources.length} resources in ${project.files.length} files are valid.`);
+        out.out(
+          `${out.color.green(out.color.bold('Success!'))} ${project.resources.length} resources in ${project.files.length} files are valid; ${policies.rules.length} policy rules compile.`,
+        );
       }
       exit(0);
     });

@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { KINDS } from '../../kinds/index.js';
 import { declare, testEnv, testInstance, uniqueName } from '../../../test/fixtures.js';
 import { providerConformance } from '../../../test/provider-conformance.js';
+import { MEMBERSHIP_OPTIONS_VERSION, serverVersionNum } from '../../../test/server-version.js';
 import { postgresProvider } from './provider.js';
 
 const target = testInstance();
+// This suite also runs on PostgreSQL 14 (the pg14 project). Before 16 the membership case runs
+// without the INHERIT and SET options, and their refusal is tested on its own at the end.
+const membershipOptions = (await serverVersionNum()) >= MEMBERSHIP_OPTIONS_VERSION;
 
 providerConformance({
   provider: postgresProvider({ maxConnections: 2, lockTimeoutMs: 5_000 }, testEnv()),
@@ -94,8 +98,8 @@ providerConformance({
         await admin(`CREATE ROLE ${group}; CREATE ROLE ${member}`);
         const name = `${member}-in-${group}`.replace(/_/g, '-');
         return {
-          created: declare('PostgresRoleMembership', name, { instance: 'test', role: group, member, admin: true, inherit: false, set: true }),
-          updated: declare('PostgresRoleMembership', name, { instance: 'test', role: group, member, admin: false, inherit: true }),
+          created: declare('PostgresRoleMembership', name, { instance: 'test', role: group, member, admin: true, ...(membershipOptions ? { inherit: false, set: true } : {}) }),
+          updated: declare('PostgresRoleMembership', name, { instance: 'test', role: group, member, admin: false, ...(membershipOptions ? { inherit: true } : {}) }),
         };
       },
     },
@@ -181,6 +185,52 @@ providerConformance({
       },
     },
   ],
+});
+
+describe('membership INHERIT and SET options by server version', () => {
+  it('are applied on PostgreSQL 16+, and refused with a clear error before, changing nothing', async () => {
+    const group = uniqueName('old_group');
+    const member = uniqueName('old_member');
+    await admin(`CREATE ROLE ${group}; CREATE ROLE ${member}`);
+    const name = `${member}-in-${group}`.replace(/_/g, '-');
+    const session = await postgresProvider({ maxConnections: 2, lockTimeoutMs: 5_000 }, testEnv()).connect(target);
+    const memberships = async (): Promise<unknown[]> => {
+      const { host, port, user, password } = inject('pg');
+      const client = new pg.Client({ host, port, user, password, database: 'postgres' });
+      await client.connect();
+      try {
+        const sql = `SELECT am.admin_option FROM pg_auth_members am JOIN pg_roles r ON r.oid = am.roleid JOIN pg_roles m ON m.oid = am.member WHERE r.rolname = $1 AND m.rolname = $2`;
+        return (await client.query(sql, [group, member])).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    try {
+      if (membershipOptions) {
+        const withOptions = declare('PostgresRoleMembership', name, { instance: 'test', role: group, member, inherit: false, set: true });
+        await session.create(withOptions);
+        const observed = (await session.observe(withOptions.kind, [{ name, spec: withOptions.spec }])).get(name);
+        expect(observed?.attributes).toEqual({ admin: false, inherit: false, set: true });
+        await session.delete(withOptions.kind, name, withOptions.spec);
+        expect(await memberships()).toEqual([]);
+        return;
+      }
+      const refusal = /the inherit and set options need PostgreSQL 16 or newer/;
+      for (const options of [{ inherit: true }, { set: false }]) {
+        await expect(session.create(declare('PostgresRoleMembership', name, { instance: 'test', role: group, member, ...options }))).rejects.toThrow(refusal);
+      }
+      expect(await memberships()).toEqual([]);
+
+      const plain = declare('PostgresRoleMembership', name, { instance: 'test', role: group, member, admin: true });
+      await session.create(plain);
+      const withInherit = declare('PostgresRoleMembership', name, { instance: 'test', role: group, member, admin: false, inherit: true });
+      await expect(session.update(withInherit, [{ field: 'admin', before: true, after: false, requiresReplace: false }])).rejects.toThrow(refusal);
+      expect(await memberships()).toEqual([{ admin_option: true }]);
+      await session.delete(plain.kind, plain.name, plain.spec);
+    } finally {
+      await session.close();
+    }
+  });
 });
 
 async function admin(sql: string): Promise<void> {

@@ -66,9 +66,17 @@ export async function applyPlan(plan: PlanResult, ctx: ApplyContext): Promise<Ap
   for (const change of actionable) {
     const deps = change.dependsOn.filter((d) => byAddress.has(d));
     waitingOn.set(change.address, deps.length);
-    for (const d of deps) dependants.set(d, [...(dependants.get(d) ?? []), change]);
+    // Pushed, not spread into a new array: a role has a dependant per grant, an instance one per resource.
+    for (const d of deps) {
+      const list = dependants.get(d);
+      if (list) list.push(change);
+      else dependants.set(d, [change]);
+    }
   }
   const ready: PlannedChange[] = actionable.filter((c) => waitingOn.get(c.address) === 0);
+  // Next ready change to start. A moving index instead of shift(): shift moves every remaining
+  // element, and thousands of changes can be ready at once.
+  let next = 0;
   const running = new Set<Promise<void>>();
   const parallelism = Math.max(1, ctx.parallelism);
 
@@ -96,9 +104,9 @@ export async function applyPlan(plan: PlanResult, ctx: ApplyContext): Promise<Ap
     }
   };
 
-  while (ready.length > 0 || running.size > 0) {
-    while (ready.length > 0 && running.size < parallelism) {
-      const change = ready.shift()!;
+  while (next < ready.length || running.size > 0) {
+    while (next < ready.length && running.size < parallelism) {
+      const change = ready[next++]!;
       if (!byAddress.delete(change.address)) continue;
       if (ctx.signal?.aborted) {
         settle(change, { address: change.address, action: change.action, status: 'skipped', error: 'not started: the run was interrupted', durationMs: 0 });

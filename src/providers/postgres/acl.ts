@@ -1,19 +1,18 @@
 import type { DatabaseConnection } from './connection.js';
 
-/** One privilege held by one grantee on one object, as aclexplode reports it. */
-export interface AclEntry {
-  /** `schema.table`, `schema.table.column`, `schema`, `database`, or a function's regprocedure text. */
-  readonly object: string;
-  /** Role OID as text; `0` is PUBLIC. */
-  readonly grantee: string;
-  readonly privilege: string;
-  readonly grantable: boolean;
-}
+/** Privilege → whether it is held with grant option. */
+export type HeldPrivileges = ReadonlyMap<string, boolean>;
 
 /** Objects that exist, each with every ACL entry on it (built-in defaults included when unset). */
 export interface AclSnapshot {
   readonly objects: ReadonlySet<string>;
-  readonly entries: readonly AclEntry[];
+  /**
+   * The ACL entries as aclexplode reports them, indexed by object (`schema.table`,
+   * `schema.table.column`, `schema`, `database`, or a function's regprocedure text), then by
+   * grantee (role OID as text; `0` is PUBLIC). Indexed once here so each grant looks up its own
+   * objects instead of scanning every entry of the database per object.
+   */
+  readonly held: ReadonlyMap<string, ReadonlyMap<string, HeldPrivileges>>;
   /** For `all` grants: object keys by schema. */
   readonly bySchema: ReadonlyMap<string, readonly string[]>;
 }
@@ -29,17 +28,26 @@ interface Row {
 function snapshot(rows: readonly Row[]): AclSnapshot {
   const objects = new Set<string>();
   const bySchema = new Map<string, string[]>();
-  const entries: AclEntry[] = [];
+  const held = new Map<string, Map<string, Map<string, boolean>>>();
   for (const row of rows) {
     if (!objects.has(row.object)) {
       objects.add(row.object);
-      if (row.nspname !== null) bySchema.set(row.nspname, [...(bySchema.get(row.nspname) ?? []), row.object]);
+      if (row.nspname !== null) {
+        const list = bySchema.get(row.nspname);
+        if (list) list.push(row.object);
+        else bySchema.set(row.nspname, [row.object]);
+      }
     }
     if (row.grantee !== null && row.privilege !== null) {
-      entries.push({ object: row.object, grantee: row.grantee, privilege: row.privilege, grantable: row.grantable === true });
+      let byGrantee = held.get(row.object);
+      if (!byGrantee) held.set(row.object, (byGrantee = new Map()));
+      let privileges = byGrantee.get(row.grantee);
+      if (!privileges) byGrantee.set(row.grantee, (privileges = new Map()));
+      // Several grantors may grant the same privilege; it is grantable if any of them made it so.
+      privileges.set(row.privilege, (privileges.get(row.privilege) ?? false) || row.grantable === true);
     }
   }
-  return { objects, entries, bySchema };
+  return { objects, held, bySchema };
 }
 
 // Object keys are the plain names joined with dots, as Steward names objects (`schema.table`);
@@ -111,20 +119,26 @@ export async function readDatabases(db: DatabaseConnection, databases: readonly 
   return snapshot((await db.query<Row>(DATABASES, [databases])).rows);
 }
 
+/** A function or type as Steward names it (`key`) and as SQL text the server can resolve (`text`, schema quoted). */
+export interface NamedObject {
+  readonly key: string;
+  readonly text: string;
+}
+
 /**
  * Canonical names of the named functions and types the grants mention (`calc(int)` →
  * `billing.calc(integer)`), resolved by the server in one query; unknown ones map to null.
  */
 export async function resolveRoutinesAndTypes(
   db: DatabaseConnection,
-  functions: readonly string[],
-  types: readonly string[],
+  functions: readonly NamedObject[],
+  types: readonly NamedObject[],
 ): Promise<ReadonlyMap<string, string | null>> {
   if (functions.length === 0 && types.length === 0) return new Map();
   const { rows } = await db.query<{ name: string; resolved: string | null }>(
-    `SELECT f AS name, to_regprocedure(f)::text AS resolved FROM unnest($1::text[]) f
-     UNION ALL SELECT t, to_regtype(t)::text FROM unnest($2::text[]) t`,
-    [functions, types],
+    `SELECT k AS name, to_regprocedure(t)::text AS resolved FROM unnest($1::text[], $2::text[]) AS f(k, t)
+     UNION ALL SELECT k, to_regtype(t)::text FROM unnest($3::text[], $4::text[]) AS y(k, t)`,
+    [functions.map((f) => f.key), functions.map((f) => f.text), types.map((t) => t.key), types.map((t) => t.text)],
   );
   return new Map(rows.map((r) => [r.name, r.resolved]));
 }

@@ -151,7 +151,9 @@ export async function connectInstance(
       if (name === config.database) return primary;
       let pool = others.get(name);
       if (!pool) {
-        pool = poolFor(name, Math.max(1, Math.min(2, options.maxConnections)));
+        // Grants and schemas mostly live in databases other than the instance's own: give them
+        // the same parallelism, or a 16-worker apply would run two at a time there.
+        pool = poolFor(name, Math.max(1, options.maxConnections));
         others.set(name, pool);
       }
       return counted(pool, count, name);

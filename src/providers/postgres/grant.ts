@@ -10,17 +10,17 @@ import {
   readTypes,
   resolveRoutinesAndTypes,
   type AclSnapshot,
+  type NamedObject,
 } from './acl.js';
 import type { DatabaseConnection, InstanceConnection } from './connection.js';
 import { isMissingDatabase } from './by-database.js';
 import { providerError, sqlState } from './errors.js';
 import type { KindHandler } from './kind-handler.js';
 import { expandTokens, fullSet, observedTokens, privilegeDelta, type PrivilegeMap } from './privilege-math.js';
+import { databaseLockKey, lockCatalogObjects, schemaLockKey } from './object-lock.js';
 import { ident } from './quote.js';
 
 type Query = (text: string, params?: readonly unknown[]) => Promise<unknown>;
-
-const LOCK_NAMESPACE = 'steward.grant';
 
 function privilegeType(spec: PostgresGrantSpec): 'database' | 'schema' | 'table' | 'sequence' | 'function' | 'type' | 'column' {
   return spec.columns !== undefined ? 'column' : spec.on.type;
@@ -48,7 +48,7 @@ interface DatabaseAcls {
   readonly resolved: ReadonlyMap<string, string | null>;
 }
 
-const EMPTY: AclSnapshot = { objects: new Set(), entries: [], bySchema: new Map() };
+const EMPTY: AclSnapshot = { objects: new Set(), held: new Map(), bySchema: new Map() };
 
 async function readDatabaseAcls(db: DatabaseConnection, specs: readonly PostgresGrantSpec[]): Promise<DatabaseAcls> {
   const schemasOf = (pick: (s: PostgresGrantSpec) => boolean): string[] => [
@@ -65,8 +65,11 @@ async function readDatabaseAcls(db: DatabaseConnection, specs: readonly Postgres
       ...specs.filter((s) => s.on.all === true).map((s) => s.on.schema!),
     ]),
   ];
-  const named = (type: 'function' | 'type'): string[] =>
-    specs.filter((s) => s.on.type === type && s.on.names).flatMap((s) => grantObjectKeys(s));
+  // The schema is quoted for the server (a schema such as "Ledger" must not be folded to lower case).
+  const named = (type: 'function' | 'type'): NamedObject[] =>
+    specs
+      .filter((s) => s.on.type === type && s.on.names)
+      .flatMap((s) => (s.on.names ?? []).map((n) => ({ key: `${s.on.schema}.${n}`, text: `${ident(s.on.schema!)}.${n}` })));
   const grantees = [...new Set(specs.map((s) => s.grantee).filter((g) => !isPublic(g)))];
   const [roles, tables, sequences, columns, functions, types, schemas, resolved] = await Promise.all([
     grantees.length === 0
@@ -103,10 +106,11 @@ function snapshotFor(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Acl
   }
 }
 
+const NOTHING: PrivilegeMap = new Map();
+
+/** What `grantee` holds on `object`: a lookup in the snapshot's index (callers only read it). */
 function heldBy(snapshot: AclSnapshot, object: string, grantee: string): PrivilegeMap {
-  const held = new Map<string, boolean>();
-  for (const e of snapshot.entries) if (e.object === object && e.grantee === grantee) held.set(e.privilege, (held.get(e.privilege) ?? false) || e.grantable);
-  return held;
+  return snapshot.held.get(object)?.get(grantee) ?? NOTHING;
 }
 
 function sortedRecord(entries: Iterable<readonly [string, JsonValue]>): Record<string, JsonValue> {
@@ -178,7 +182,8 @@ async function objectClause(spec: PostgresGrantSpec, key: string, query: Query):
     case 'type': {
       // The server resolves and spells the signature; nothing the user wrote reaches the SQL text.
       const fn = on.type === 'function' ? 'to_regprocedure' : 'to_regtype';
-      const rows = (await query(`SELECT ${fn}($1)::text AS resolved`, [key])) as { rows: { resolved: string | null }[] };
+      const text = `${ident(on.schema!)}.${key.slice(on.schema!.length + 1)}`;
+      const rows = (await query(`SELECT ${fn}($1)::text AS resolved`, [text])) as { rows: { resolved: string | null }[] };
       const resolved = rows.rows[0]?.resolved;
       if (!resolved) throw new Error(`${on.type} ${key} does not exist in database ${on.database}`);
       return { clause: `${on.type === 'function' ? 'FUNCTION' : 'TYPE'} ${resolved}` };
@@ -196,15 +201,14 @@ function list(privileges: readonly string[], columns?: string): string {
 }
 
 async function lockObjects(spec: PostgresGrantSpec, query: Query): Promise<void> {
-  // Concurrent GRANTs on one catalog row fail with "tuple concurrently updated": serialise per
-  // (database, schema), taking the locks in sorted order so two writers never deadlock.
+  const on = spec.on;
   const keys =
-    spec.on.type === 'database'
-      ? [`database:${spec.on.database}`]
-      : spec.on.type === 'schema'
-        ? (spec.on.names ?? []).map((n) => `${spec.on.database}/${n}`)
-        : [`${spec.on.database}/${spec.on.schema}`];
-  for (const key of [...new Set(keys)].sort()) await query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_NAMESPACE, key]);
+    on.type === 'database'
+      ? [databaseLockKey(on.database)]
+      : on.type === 'schema'
+        ? (on.names ?? []).map((n) => schemaLockKey(on.database, n))
+        : [schemaLockKey(on.database, on.schema!)];
+  await lockCatalogObjects(query, keys);
 }
 
 async function applyDelta(spec: PostgresGrantSpec, clause: { readonly clause: string; readonly columns?: string }, desired: PrivilegeMap, observed: PrivilegeMap, query: Query): Promise<void> {
@@ -272,7 +276,10 @@ export const grantHandler: KindHandler = {
     for (const item of items) {
       // Database grants read cluster catalogs: group them with the instance's own database.
       const db = item.spec.on.type === 'database' ? '' : item.spec.on.database;
-      byDatabase.set(db, [...(byDatabase.get(db) ?? []), item]);
+      // Pushed, not spread into a new array: copying per item is quadratic in the grants of a database.
+      const group = byDatabase.get(db);
+      if (group) group.push(item);
+      else byDatabase.set(db, [item]);
     }
     await Promise.all(
       [...byDatabase].map(async ([database, group]) => {

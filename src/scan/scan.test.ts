@@ -105,3 +105,31 @@ resource "aws_ebs_volume" "b" {
     expect(b?.message).toContain('has no "reason:"');
   });
 });
+
+describe('Steward manifests under the policy rules that gate plans', () => {
+  const instance = `apiVersion: steward.dev/v1alpha1
+kind: PostgresInstance
+metadata: { name: main }
+spec: { password: { env: PGPASSWORD } }
+`;
+  const role = `---
+apiVersion: steward.dev/v1alpha1
+kind: PostgresRole
+metadata: { name: agent, annotations: { steward.dev/owner: team@example.com } }
+spec: { instance: main, superuser: true, comment: an agent }
+`;
+  it('reports the built-in pack at the resource line, and honours a live waiver', async () => {
+    const report = await scanTexts([{ file: 'steward.yaml', text: instance + role }], { secrets: false });
+    const superuser = report.findings.find((f) => f.ruleId === 'STW-PG-001');
+    expect(superuser).toMatchObject({ severity: 'critical', resourceType: 'PostgresRole', resourceName: 'agent', location: { file: 'steward.yaml', line: 6 } });
+
+    const waiver = `---
+apiVersion: steward.dev/v1alpha1
+kind: PolicyWaiver
+metadata: { name: agent-superuser }
+spec: { rule: STW-PG-001, resources: [PostgresRole/agent], reason: migration in progress, owner: dba@example.com, expires: "2999-01-01" }
+`;
+    const waived = await scanTexts([{ file: 'steward.yaml', text: instance + role + waiver }], { secrets: false });
+    expect(waived.findings.find((f) => f.ruleId === 'STW-PG-001')).toBeUndefined();
+  });
+});

@@ -1,4 +1,5 @@
 import { loadManifestTexts, type ManifestText } from '../manifest/index.js';
+import { stewardPolicyFindings } from './steward-policy.js';
 import type { ScanFinding, ScannedResource } from './types.js';
 import { yamlAttributeLines } from './yaml/lines.js';
 import { parseYamlDocuments } from './yaml/parse.js';
@@ -13,6 +14,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
  */
 export function normaliseSteward(files: readonly ManifestText[]): { readonly resources: readonly ScannedResource[]; readonly findings: readonly ScanFinding[] } {
   if (files.length === 0) return { resources: [], findings: [] };
+  const texts = new Map(files.map((f) => [f.file, f.text]));
   const loaded = loadManifestTexts(files);
   const lines = new Map<string, Record<string, number>>();
   for (const { file, text } of files) {
@@ -46,5 +48,5 @@ export function normaliseSteward(files: readonly ManifestText[]): { readonly res
       resourceName: d.location?.file ?? '',
       location: d.location ?? { file: '', line: 1, column: 1 },
     }));
-  return { resources, findings };
+  return { resources, findings: [...findings, ...stewardPolicyFindings(loaded.resources, texts)] };
 }

@@ -1,3 +1,5 @@
+import { ROLE_COLUMNS, type RoleCatalogRow } from './role-catalog.js';
+
 /**
  * The catalog queries of `discoverInstance`: four for the cluster and three per database, whatever
  * the number of roles or objects. Privileges come from `aclexplode`, each object's ACL next to
@@ -13,31 +15,15 @@ function notInExtension(catalog: string, oid: string): string {
   return `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = '${catalog}'::regclass AND e.objid = ${oid} AND e.deptype = 'e')`;
 }
 
-export interface RoleRow {
-  readonly rolname: string;
+export interface RoleRow extends RoleCatalogRow {
   readonly is_self: boolean;
-  readonly rolsuper: boolean;
-  readonly rolinherit: boolean;
-  readonly rolcreaterole: boolean;
-  readonly rolcreatedb: boolean;
-  readonly rolcanlogin: boolean;
-  readonly rolreplication: boolean;
-  readonly rolbypassrls: boolean;
-  readonly rolconnlimit: number;
-  readonly valid_until: string | null;
-  readonly rolconfig: readonly string[] | null;
-  readonly comment: string | null;
   /** ALTER ROLE ... IN DATABASE ... SET: PostgresRole has no field for it. */
   readonly database_settings: boolean;
 }
 
-// valid_until is spelled exactly as the role handler observes it.
+// The same columns the role handler observes, so imported roles compare equal on refresh.
 export const ROLES = `
-SELECT r.rolname, r.rolname = current_user AS is_self, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb,
-       r.rolcanlogin, r.rolreplication, r.rolbypassrls, r.rolconnlimit,
-       CASE WHEN r.rolvaliduntil IS NULL OR r.rolvaliduntil = 'infinity' THEN NULL
-            ELSE to_char(r.rolvaliduntil AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END AS valid_until,
-       r.rolconfig, shobj_description(r.oid, 'pg_authid') AS comment,
+SELECT ${ROLE_COLUMNS}, r.rolname = current_user AS is_self,
        EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s WHERE s.setrole = r.oid AND s.setdatabase <> 0) AS database_settings
   FROM pg_catalog.pg_roles r
  ORDER BY r.rolname`;

@@ -1,5 +1,6 @@
 import { StewardError } from '../../core/index.js';
 import type { DatabaseConnection, InstanceConnection } from './connection.js';
+import { roleConfig } from './role-catalog.js';
 import {
   changedAcls,
   defaultObjectType,
@@ -46,15 +47,6 @@ export interface DiscoverOptions {
 
 const isPredefinedRole = (name: string): boolean => name.startsWith('pg_');
 
-function parseConfig(entries: readonly string[] | null): Readonly<Record<string, string>> {
-  const config: [string, string][] = [];
-  for (const entry of entries ?? []) {
-    const eq = entry.indexOf('=');
-    if (eq > 0) config.push([entry.slice(0, eq).toLowerCase(), entry.slice(eq + 1)]);
-  }
-  return Object.fromEntries(config.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
 function roleOf(row: RoleRow): DiscoveredRole {
   return {
     name: row.rolname,
@@ -67,7 +59,7 @@ function roleOf(row: RoleRow): DiscoveredRole {
     bypassrls: row.rolbypassrls,
     connectionLimit: row.rolconnlimit,
     validUntil: row.valid_until,
-    config: parseConfig(row.rolconfig),
+    config: roleConfig(row.rolconfig),
     comment: row.comment,
   };
 }

@@ -4,21 +4,10 @@ import type { InstanceConnection } from './connection.js';
 import { providerError, sqlState } from './errors.js';
 import type { KindHandler } from './kind-handler.js';
 import { ident, literal } from './quote.js';
+import { ROLE_COLUMNS, roleConfig, type RoleCatalogRow } from './role-catalog.js';
 
-interface RoleRow {
+interface RoleRow extends RoleCatalogRow {
   readonly oid: string;
-  readonly rolname: string;
-  readonly rolsuper: boolean;
-  readonly rolinherit: boolean;
-  readonly rolcreaterole: boolean;
-  readonly rolcreatedb: boolean;
-  readonly rolcanlogin: boolean;
-  readonly rolreplication: boolean;
-  readonly rolbypassrls: boolean;
-  readonly rolconnlimit: number;
-  readonly valid_until: string | null;
-  readonly rolconfig: readonly string[] | null;
-  readonly comment: string | null;
   readonly owned: number;
   readonly privileges: number;
   readonly databases: readonly string[];
@@ -26,12 +15,7 @@ interface RoleRow {
 
 /** One catalog query for every named role, whatever their number. */
 const OBSERVE_ROLES = `
-SELECT r.oid::text AS oid, r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, r.rolcanlogin,
-       r.rolreplication, r.rolbypassrls, r.rolconnlimit,
-       CASE WHEN r.rolvaliduntil IS NULL OR r.rolvaliduntil = 'infinity' THEN NULL
-            ELSE to_char(r.rolvaliduntil AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END AS valid_until,
-       r.rolconfig,
-       shobj_description(r.oid, 'pg_authid') AS comment,
+SELECT r.oid::text AS oid, ${ROLE_COLUMNS},
        dep.owned, dep.privileges, dep.databases
   FROM pg_catalog.pg_roles r
   -- What depends on the role in every database (pg_shdepend is cluster-wide), so a plan can say
@@ -45,15 +29,6 @@ SELECT r.oid::text AS oid, r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole,
      WHERE s.refclassid = 'pg_catalog.pg_authid'::regclass AND s.refobjid = r.oid) dep
  WHERE r.rolname = ANY($1::text[])`;
 
-function parseConfig(entries: readonly string[] | null): Record<string, JsonValue> {
-  const config: Record<string, JsonValue> = {};
-  for (const entry of entries ?? []) {
-    const eq = entry.indexOf('=');
-    if (eq > 0) config[entry.slice(0, eq).toLowerCase()] = entry.slice(eq + 1);
-  }
-  return Object.fromEntries(Object.entries(config).sort(([a], [b]) => a.localeCompare(b)));
-}
-
 function rowAttributes(row: RoleRow): Attributes {
   return {
     login: row.rolcanlogin,
@@ -65,7 +40,7 @@ function rowAttributes(row: RoleRow): Attributes {
     bypassrls: row.rolbypassrls,
     connectionLimit: row.rolconnlimit,
     validUntil: row.valid_until,
-    config: parseConfig(row.rolconfig),
+    config: roleConfig(row.rolconfig),
     comment: row.comment,
     dependents: { owned: row.owned, privileges: row.privileges, databases: [...row.databases].sort() },
   };

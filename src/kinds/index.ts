@@ -9,3 +9,4 @@ export * from './privileges.js';
 export * from './postgres-role-membership.js';
 export * from './postgres-schema.js';
 export * from './registry.js';
+export * from './zod-structure.js';

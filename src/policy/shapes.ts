@@ -1,6 +1,7 @@
 import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import type { KindDefinition } from '../core/index.js';
+import { defOf, structural } from '../kinds/index.js';
 
 /**
  * The fields rules may read, derived from the kinds' schemas so they cannot drift apart. Used to
@@ -20,33 +21,6 @@ type Shape =
 const OPEN: Shape = { type: 'open' };
 const LEAF: Shape = { type: 'leaf' };
 
-function defOf(schema: Schema): z.core.$ZodTypes['_zod']['def'] {
-  return (schema as z.core.$ZodTypes)._zod.def;
-}
-
-/** The structural schemas a schema stands for: wrappers removed, unions split. */
-function structural(schema: Schema, depth = 0): readonly Schema[] {
-  if (depth > 32) return [];
-  const def = defOf(schema);
-  switch (def.type) {
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'nonoptional':
-    case 'readonly':
-    case 'catch':
-      return structural(def.innerType, depth + 1);
-    case 'pipe':
-      return structural(def.in, depth + 1);
-    case 'lazy':
-      return structural(def.getter(), depth + 1);
-    case 'union':
-      return def.options.flatMap((o) => structural(o, depth + 1));
-    default:
-      return [schema];
-  }
-}
 
 /** Children of `shape` at `key`, 'open' when anything may follow, [] when the key does not exist. */
 function childrenOf(shape: Shape, key: string): readonly Shape[] | 'open' {

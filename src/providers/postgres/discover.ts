@@ -1,6 +1,6 @@
 import { StewardError } from '../../core/index.js';
 import type { DatabaseConnection, InstanceConnection } from './connection.js';
-import { roleConfig } from './role-catalog.js';
+import { roleFields } from './role-catalog.js';
 import {
   changedAcls,
   defaultObjectType,
@@ -48,20 +48,7 @@ export interface DiscoverOptions {
 const isPredefinedRole = (name: string): boolean => name.startsWith('pg_');
 
 function roleOf(row: RoleRow): DiscoveredRole {
-  return {
-    name: row.rolname,
-    login: row.rolcanlogin,
-    superuser: row.rolsuper,
-    createdb: row.rolcreatedb,
-    createrole: row.rolcreaterole,
-    inherit: row.rolinherit,
-    replication: row.rolreplication,
-    bypassrls: row.rolbypassrls,
-    connectionLimit: row.rolconnlimit,
-    validUntil: row.valid_until,
-    config: roleConfig(row.rolconfig),
-    comment: row.comment,
-  };
+  return { name: row.rolname, ...roleFields(row) };
 }
 
 interface RolesAndMemberships {

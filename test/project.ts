@@ -94,34 +94,28 @@ export async function waitFor(check: () => Promise<boolean>, what: string, timeo
   throw new Error(`timed out waiting for ${what}`);
 }
 
-export function roleYaml(name: string, spec: string, extraMeta = ''): string {
+/** One document of `kind` on instance `main`; `spec` lines are indented under `spec:`. */
+function manifestYaml(kind: string, name: string, spec: string, extraMeta = ''): string {
+  const lines = spec
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => `  ${l}`)
+    .join('\n');
   return `---
 apiVersion: steward.dev/v1alpha1
-kind: PostgresRole
+kind: ${kind}
 metadata:
   name: ${name}${extraMeta}
 spec:
   instance: main
-${spec
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => `  ${l}`)
-  .join('\n')}
+${lines}
 `;
 }
 
+export function roleYaml(name: string, spec: string, extraMeta = ''): string {
+  return manifestYaml('PostgresRole', name, spec, extraMeta);
+}
+
 export function databaseYaml(name: string, spec: string): string {
-  return `---
-apiVersion: steward.dev/v1alpha1
-kind: PostgresDatabase
-metadata:
-  name: ${name}
-spec:
-  instance: main
-${spec
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => `  ${l}`)
-  .join('\n')}
-`;
+  return manifestYaml('PostgresDatabase', name, spec);
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { addressOf, type Attributes, type JsonValue, type KindDefinition, type Reference } from '../core/index.js';
 import { connectionLimitSchema, postgresIdentifierProblem } from './common.js';
-import { POSTGRES_INSTANCE } from './postgres-instance.js';
+import { instanceReference, instanceTarget } from './postgres-instance.js';
 import { POSTGRES_ROLE } from './postgres-role.js';
 
 export const POSTGRES_DATABASE = 'PostgresDatabase';
@@ -39,11 +39,11 @@ export const postgresDatabaseKind: KindDefinition<PostgresDatabaseSpec> = {
   role: 'managed',
   validateName: (name) => postgresIdentifierProblem(name),
   references: (spec) => {
-    const refs: Reference[] = [{ path: ['spec', 'instance'], target: addressOf(POSTGRES_INSTANCE, spec.instance), required: true }];
+    const refs: Reference[] = [instanceReference(spec.instance)];
     if (spec.owner !== undefined) refs.push({ path: ['spec', 'owner'], target: addressOf(POSTGRES_ROLE, spec.owner), required: false });
     return refs;
   },
-  target: (spec) => addressOf(POSTGRES_INSTANCE, spec.instance),
+  target: instanceTarget,
   desiredAttributes: (_name, spec): Attributes => {
     const attrs: Record<string, JsonValue> = { connectionLimit: spec.connectionLimit, comment: spec.comment };
     if (spec.owner !== undefined) attrs['owner'] = spec.owner;

@@ -4,7 +4,7 @@ import { postgresIdentifierSchema } from './common.js';
 import { resourceNameProblem } from './names.js';
 import { POSTGRES_DATABASE } from './postgres-database.js';
 import { grantModeSchema, isPublic } from './postgres-grant.js';
-import { POSTGRES_INSTANCE } from './postgres-instance.js';
+import { instanceReference, instanceTarget } from './postgres-instance.js';
 import { POSTGRES_ROLE } from './postgres-role.js';
 import { POSTGRES_SCHEMA, schemaKey } from './postgres-schema.js';
 import { PRIVILEGES, normalizePrivilege, normalizePrivileges, privilegeToken } from './privileges.js';
@@ -54,7 +54,7 @@ export const postgresDefaultPrivilegesKind: KindDefinition<PostgresDefaultPrivil
   validateName: resourceNameProblem,
   references: (spec) => {
     const refs: Reference[] = [
-      { path: ['spec', 'instance'], target: addressOf(POSTGRES_INSTANCE, spec.instance), required: true },
+      instanceReference(spec.instance),
       { path: ['spec', 'database'], target: addressOf(POSTGRES_DATABASE, spec.database), required: false },
       { path: ['spec', 'owner'], target: addressOf(POSTGRES_ROLE, spec.owner), required: false },
     ];
@@ -64,7 +64,7 @@ export const postgresDefaultPrivilegesKind: KindDefinition<PostgresDefaultPrivil
     }
     return refs;
   },
-  target: (spec) => addressOf(POSTGRES_INSTANCE, spec.instance),
+  target: instanceTarget,
   desiredAttributes: (_name, spec): Attributes => ({ privileges: [...defaultPrivilegeTokens(spec)] as JsonValue[] }),
   fields: {},
 };

@@ -3,7 +3,7 @@ import { addressOf, type Attributes, type JsonValue, type KindDefinition, type R
 import { postgresIdentifierSchema } from './common.js';
 import { resourceNameProblem } from './names.js';
 import { POSTGRES_DATABASE } from './postgres-database.js';
-import { POSTGRES_INSTANCE } from './postgres-instance.js';
+import { instanceReference, instanceTarget } from './postgres-instance.js';
 import { POSTGRES_ROLE } from './postgres-role.js';
 import { POSTGRES_SCHEMA, schemaKey } from './postgres-schema.js';
 import { GRANT_OBJECT_TYPES, PRIVILEGES, normalizePrivilege, normalizePrivileges, privilegeToken } from './privileges.js';
@@ -97,7 +97,7 @@ export const postgresGrantKind: KindDefinition<PostgresGrantSpec> = {
   validateName: resourceNameProblem,
   references: (spec) => {
     const refs: Reference[] = [
-      { path: ['spec', 'instance'], target: addressOf(POSTGRES_INSTANCE, spec.instance), required: true },
+      instanceReference(spec.instance),
       { path: ['spec', 'on', 'database'], target: addressOf(POSTGRES_DATABASE, spec.on.database), required: false },
     ];
     if (!isPublic(spec.grantee)) refs.push({ path: ['spec', 'grantee'], target: addressOf(POSTGRES_ROLE, spec.grantee), required: false });
@@ -107,7 +107,7 @@ export const postgresGrantKind: KindDefinition<PostgresGrantSpec> = {
     }
     return refs;
   },
-  target: (spec) => addressOf(POSTGRES_INSTANCE, spec.instance),
+  target: instanceTarget,
   desiredAttributes: (_name, spec): Attributes => {
     const tokens = declaredTokens(spec) as JsonValue[];
     if (spec.on.all === true) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { KindDefinition } from '../core/index.js';
+import { addressOf, type KindDefinition, type Reference, type ResourceAddress } from '../core/index.js';
 import { portOrEnvSchema, sensitiveRefSchema, stringOrEnvSchema } from './common.js';
 
 export const POSTGRES_INSTANCE = 'PostgresInstance';
@@ -19,6 +19,16 @@ export const postgresInstanceSpecSchema = z
   .describe('A PostgreSQL server that other Postgres resources are managed through');
 
 export type PostgresInstanceSpec = z.infer<typeof postgresInstanceSpecSchema>;
+
+/** The edge every PostgreSQL kind has to the instance it lives on (`spec.instance`, required). */
+export function instanceReference(instance: string): Reference {
+  return { path: ['spec', 'instance'], target: addressOf(POSTGRES_INSTANCE, instance), required: true };
+}
+
+/** The target every PostgreSQL kind is managed through. */
+export function instanceTarget(spec: { readonly instance: string }): ResourceAddress {
+  return addressOf(POSTGRES_INSTANCE, spec.instance);
+}
 
 export const postgresInstanceKind: KindDefinition<PostgresInstanceSpec> = {
   kind: POSTGRES_INSTANCE,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { addressOf, type Attributes, type JsonValue, type KindDefinition } from '../core/index.js';
 import { postgresIdentifierSchema } from './common.js';
 import { resourceNameProblem } from './names.js';
-import { POSTGRES_INSTANCE } from './postgres-instance.js';
+import { instanceReference, instanceTarget } from './postgres-instance.js';
 import { POSTGRES_ROLE } from './postgres-role.js';
 
 export const POSTGRES_ROLE_MEMBERSHIP = 'PostgresRoleMembership';
@@ -27,11 +27,11 @@ export const postgresRoleMembershipKind: KindDefinition<PostgresRoleMembershipSp
   role: 'managed',
   validateName: resourceNameProblem,
   references: (spec) => [
-    { path: ['spec', 'instance'], target: addressOf(POSTGRES_INSTANCE, spec.instance), required: true },
+    instanceReference(spec.instance),
     { path: ['spec', 'role'], target: addressOf(POSTGRES_ROLE, spec.role), required: false },
     { path: ['spec', 'member'], target: addressOf(POSTGRES_ROLE, spec.member), required: false },
   ],
-  target: (spec) => addressOf(POSTGRES_INSTANCE, spec.instance),
+  target: instanceTarget,
   desiredAttributes: (_name, spec): Attributes => {
     const attrs: Record<string, JsonValue> = { admin: spec.admin };
     if (spec.inherit !== undefined) attrs['inherit'] = spec.inherit;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { addressOf, type Attributes, type JsonValue, type KindDefinition } from '../core/index.js';
+import { type Attributes, type JsonValue, type KindDefinition } from '../core/index.js';
 import { connectionLimitSchema, postgresIdentifierProblem, postgresIdentifierSchema } from './common.js';
-import { POSTGRES_INSTANCE } from './postgres-instance.js';
+import { instanceReference, instanceTarget } from './postgres-instance.js';
 
 export const POSTGRES_ROLE = 'PostgresRole';
 
@@ -106,8 +106,8 @@ export const postgresRoleKind: KindDefinition<PostgresRoleSpec> = {
     if (name.startsWith('pg_')) return 'role names starting with "pg_" are reserved by PostgreSQL';
     return postgresIdentifierProblem(name);
   },
-  references: (spec) => [{ path: ['spec', 'instance'], target: addressOf(POSTGRES_INSTANCE, spec.instance), required: true }],
-  target: (spec) => addressOf(POSTGRES_INSTANCE, spec.instance),
+  references: (spec) => [instanceReference(spec.instance)],
+  target: instanceTarget,
   desiredAttributes: (_name, spec): Attributes => {
     const config: Record<string, JsonValue> = {};
     for (const key of Object.keys(spec.config).sort()) {

@@ -3,7 +3,7 @@ import { addressOf, type Attributes, type JsonValue, type KindDefinition, type R
 import { postgresIdentifierSchema } from './common.js';
 import { resourceNameProblem } from './names.js';
 import { POSTGRES_DATABASE } from './postgres-database.js';
-import { POSTGRES_INSTANCE } from './postgres-instance.js';
+import { instanceReference, instanceTarget } from './postgres-instance.js';
 import { POSTGRES_ROLE } from './postgres-role.js';
 
 export const POSTGRES_SCHEMA = 'PostgresSchema';
@@ -38,13 +38,13 @@ export const postgresSchemaKind: KindDefinition<PostgresSchemaSpec> = {
   validateName: resourceNameProblem,
   references: (spec) => {
     const refs: Reference[] = [
-      { path: ['spec', 'instance'], target: addressOf(POSTGRES_INSTANCE, spec.instance), required: true },
+      instanceReference(spec.instance),
       { path: ['spec', 'database'], target: addressOf(POSTGRES_DATABASE, spec.database), required: false },
     ];
     if (spec.owner !== undefined) refs.push({ path: ['spec', 'owner'], target: addressOf(POSTGRES_ROLE, spec.owner), required: false });
     return refs;
   },
-  target: (spec) => addressOf(POSTGRES_INSTANCE, spec.instance),
+  target: instanceTarget,
   desiredAttributes: (_name, spec): Attributes => {
     const attrs: Record<string, JsonValue> = { comment: spec.comment };
     if (spec.owner !== undefined) attrs['owner'] = spec.owner;

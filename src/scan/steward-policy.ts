@@ -1,6 +1,7 @@
 import { addressOf, type DesiredResource, type ResourceAddress } from '../core/index.js';
 import { KINDS } from '../kinds/index.js';
 import { evaluatePlanPolicies, policySetOf, type PolicyDecision } from '../policy/index.js';
+import { diagnosticFinding } from './diagnostic-finding.js';
 import type { ScanFinding } from './types.js';
 
 /**
@@ -30,20 +31,7 @@ export function stewardPolicyFindings(desired: readonly DesiredResource[], texts
   const findings = evaluation.decisions.filter((d) => d.outcome !== 'waived').map(toFinding);
   const broken = [...set.diagnostics, ...evaluation.diagnostics]
     .filter((d) => d.severity === 'error')
-    .map(
-      (d): ScanFinding => ({
-        ruleId: 'STW-SCAN-POLICY',
-        title: 'Steward policy could not be evaluated',
-        severity: 'high',
-        message: d.summary,
-        remediation: d.hint ?? 'fix the Policy manifest',
-        compliance: [],
-        checkov: [],
-        resourceType: 'file',
-        resourceName: d.location?.file ?? '',
-        location: d.location ?? { file: '', line: 1, column: 1 },
-      }),
-    );
+    .map((d) => diagnosticFinding(d, { ruleId: 'STW-SCAN-POLICY', title: 'Steward policy could not be evaluated', severity: 'high', remediation: 'fix the Policy manifest' }));
   return [...findings, ...broken];
 }
 

@@ -1,4 +1,5 @@
 import { loadManifestTexts, type ManifestText } from '../manifest/index.js';
+import { diagnosticFinding } from './diagnostic-finding.js';
 import { stewardPolicyFindings } from './steward-policy.js';
 import type { ScanFinding, ScannedResource } from './types.js';
 import { yamlAttributeLines } from './yaml/lines.js';
@@ -36,17 +37,6 @@ export function normaliseSteward(files: readonly ManifestText[]): { readonly res
   }));
   const findings = loaded.diagnostics
     .filter((d) => d.severity === 'error' && d.location !== undefined)
-    .map((d): ScanFinding => ({
-      ruleId: 'STW-SCAN-MANIFEST',
-      title: 'Steward manifest is invalid',
-      severity: 'info',
-      message: d.summary,
-      remediation: d.hint ?? 'run `steward validate` and fix the manifest',
-      compliance: [],
-      checkov: [],
-      resourceType: 'file',
-      resourceName: d.location?.file ?? '',
-      location: d.location ?? { file: '', line: 1, column: 1 },
-    }));
+    .map((d) => diagnosticFinding(d, { ruleId: 'STW-SCAN-MANIFEST', title: 'Steward manifest is invalid', severity: 'info', remediation: 'run `steward validate` and fix the manifest' }));
   return { resources, findings: [...findings, ...stewardPolicyFindings(loaded.resources, texts)] };
 }

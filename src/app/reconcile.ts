@@ -14,6 +14,7 @@ import {
   recoverIntents,
   refresh,
   SessionPool,
+  type ApplyContext,
   type ApplyEvent,
   type ApplyResult,
   type PlanResult,
@@ -67,6 +68,8 @@ export interface ApplyHooks {
   confirm(report: PlanReport): Promise<boolean>;
   onEvent?(event: ApplyEvent): void;
   readonly signal?: AbortSignal;
+  /** See `ApplyContext.guard`: asked before every mutation, a reason holds the change back. */
+  readonly guard?: ApplyContext['guard'];
 }
 
 function priorOf(records: Awaited<ReturnType<Store['listResources']>>): readonly PriorRecord[] {
@@ -268,6 +271,7 @@ export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode:
         parallelism: options.parallelism,
         onEvent: hooks.onEvent,
         signal: hooks.signal,
+        guard: hooks.guard,
       });
       const failed = apply.results.filter((r) => r.status !== 'succeeded').length;
       status = failed === 0 ? 'succeeded' : apply.results.some((r) => r.status === 'succeeded') ? 'partial' : 'failed';

@@ -39,6 +39,12 @@ export interface ApplyContext {
   readonly onEvent?: (event: ApplyEvent) => void;
   /** When aborted, nothing new is started; what runs finishes and the rest is skipped. */
   readonly signal?: AbortSignal;
+  /**
+   * Asked right before each mutation (before its intent is recorded): a reason holds the change
+   * back (it is skipped, and so is everything depending on it), `undefined` lets it go. This is
+   * where a kill switch or a rate limit takes effect mid-run.
+   */
+  readonly guard?: (change: PlannedChange) => Promise<string | undefined>;
 }
 
 export interface ApplyResult {
@@ -114,8 +120,14 @@ export async function applyPlan(plan: PlanResult, ctx: ApplyContext): Promise<Ap
       }
       ctx.onEvent?.({ type: 'start', change });
       const started = Date.now();
-      const work: Promise<void> = execute(change, ctx, priorByAddress.get(change.address)).then(
-        () => settle(change, { address: change.address, action: change.action, status: 'succeeded', durationMs: Date.now() - started }),
+      const work: Promise<void> = guarded(change, ctx, priorByAddress.get(change.address)).then(
+        (held) =>
+          settle(
+            change,
+            held === undefined
+              ? { address: change.address, action: change.action, status: 'succeeded', durationMs: Date.now() - started }
+              : { address: change.address, action: change.action, status: 'skipped', error: `held back: ${held}`, durationMs: Date.now() - started },
+          ),
         (error: unknown) =>
           settle(change, { address: change.address, action: change.action, status: 'failed', error: errorMessage(error), durationMs: Date.now() - started }),
       );
@@ -189,6 +201,14 @@ async function syncUnchanged(plan: PlanResult, ctx: ApplyContext, prior: Readonl
 
 function pickComparable(r: PriorRecord | RecordedState): unknown {
   return { target: r.target, specHash: r.specHash, attributes: r.attributes, dependencies: [...r.dependencies].sort(), protect: r.protect, providerId: r.providerId ?? null };
+}
+
+/** Runs the change unless the guard holds it back; returns the guard's reason when it did. */
+async function guarded(change: PlannedChange, ctx: ApplyContext, prior: PriorRecord | undefined): Promise<string | undefined> {
+  const held = ctx.guard ? await ctx.guard(change) : undefined;
+  if (held !== undefined) return held;
+  await execute(change, ctx, prior);
+  return undefined;
 }
 
 async function execute(change: PlannedChange, ctx: ApplyContext, prior: PriorRecord | undefined): Promise<void> {

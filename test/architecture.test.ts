@@ -21,7 +21,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   policy: ['core', 'kinds'],
   scan: ['core', 'kinds', 'manifest', 'policy'],
   app: ['core', 'kinds', 'manifest', 'providers', 'store', 'engine', 'policy', 'scan'],
-  cli: ['core', 'kinds', 'manifest', 'providers', 'store', 'engine', 'policy', 'scan', 'app'],
+  agent: ['core', 'kinds', 'manifest', 'providers', 'store', 'engine', 'policy', 'app'],
+  cli: ['core', 'kinds', 'manifest', 'providers', 'store', 'engine', 'policy', 'scan', 'app', 'agent'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -16,13 +16,14 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   manifest: ['core', 'kinds'],
   providers: ['core', 'kinds'],
   store: ['core'],
+  secrets: ['core'],
   engine: ['core'],
   embedded: ['core'],
   policy: ['core', 'kinds'],
   scan: ['core', 'kinds', 'manifest', 'policy'],
-  app: ['core', 'kinds', 'manifest', 'providers', 'store', 'engine', 'policy', 'scan'],
+  app: ['core', 'kinds', 'manifest', 'providers', 'store', 'engine', 'policy', 'scan', 'secrets'],
   agent: ['core', 'kinds', 'manifest', 'providers', 'store', 'engine', 'policy', 'app'],
-  cli: ['core', 'kinds', 'manifest', 'providers', 'store', 'engine', 'policy', 'scan', 'app', 'agent'],
+  cli: ['core', 'kinds', 'manifest', 'providers', 'store', 'engine', 'policy', 'scan', 'app', 'agent', 'secrets'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -1,6 +1,7 @@
 export { openStore } from './open-store.js';
 export { maskDatabaseUrl } from './database-url.js';
 export { GENESIS_HASH } from './audit-hash.js';
+export type * from './secret-types.js';
 export type {
   ApplyLockHandle,
   AuditEntry,

@@ -2,6 +2,8 @@ import type { ApplyLocker } from './apply-lock.js';
 import { createAuditLog } from './audit-log.js';
 import { createIntentRepository } from './intents.js';
 import { createRunRepository } from './runs.js';
+import { createIdentityRepository } from './secret-identities.js';
+import { createSecretRepository } from './secret-repo.js';
 import type { SqlClient } from './sql-client.js';
 import { createStateRepository } from './state-repo.js';
 import type { ApplyLockHandle, Store } from './types.js';
@@ -36,6 +38,8 @@ export function createStore(parts: StoreParts): Store {
     resolveIntent: (intent, outcome) => intents.resolveIntent(intent, outcome),
     unresolvedIntents: () => intents.unresolvedIntents(),
     audit: createAuditLog(client),
+    secrets: createSecretRepository(client),
+    identities: createIdentityRepository(client),
     async acquireApplyLock(options): Promise<ApplyLockHandle> {
       const lock = await parts.applyLocker.acquire(options);
       const handle: ApplyLockHandle = {

@@ -1,4 +1,5 @@
 import type { Attributes, JsonValue } from '../core/resource.js';
+import type { IdentityRepository, SecretRepository } from './secret-types.js';
 
 /** Who holds a lock: enough for a person to find the process and decide to wait or stop it. */
 export interface HolderInfo {
@@ -205,6 +206,10 @@ export interface Store {
   unresolvedIntents(): Promise<readonly Intent[]>;
 
   readonly audit: AuditLog;
+  /** Encrypted secrets and their versions (sealed by the caller; see src/secrets). */
+  readonly secrets: SecretRepository;
+  /** Agents with provisioned credentials, and their rotation state. */
+  readonly identities: IdentityRepository;
 
   /** One apply at a time per project; throws `lock-timeout` naming the holder. */
   acquireApplyLock(options: { readonly timeoutMs: number }): Promise<ApplyLockHandle>;

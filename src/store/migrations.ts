@@ -141,6 +141,66 @@ ALTER TABLE steward.resource_history ADD COLUMN spec jsonb;
 `,
   },
   {
+    version: 4,
+    name: 'change requests, their approvals, and resource leases for agent replicas',
+    // A change request holds one planned change by the hash of exactly what was planned; approving
+    // it approves that hash only. Leases let several agents share a store without two of them
+    // acting on one resource: a lease is held until expires_at and renewed by its holder.
+    sql: `
+CREATE TABLE steward.change_requests (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  address text NOT NULL,
+  action text NOT NULL,
+  plan_hash text NOT NULL,
+  plan jsonb NOT NULL,
+  reason text NOT NULL,
+  destructive boolean NOT NULL,
+  proposer text NOT NULL,
+  required_approvals integer NOT NULL CHECK (required_approvals > 0),
+  status text NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'applied', 'failed', 'stale', 'expired', 'obsolete')),
+  outcome text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  closed_at timestamptz
+);
+CREATE INDEX change_requests_open ON steward.change_requests (address) WHERE status IN ('pending', 'approved');
+
+CREATE TABLE steward.change_request_decisions (
+  request_id bigint NOT NULL REFERENCES steward.change_requests (id),
+  approver text NOT NULL,
+  decision text NOT NULL CHECK (decision IN ('approve', 'reject')),
+  comment text,
+  decided_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (request_id, approver)
+);
+
+CREATE TABLE steward.leases (
+  resource text PRIMARY KEY,
+  holder text NOT NULL,
+  acquired_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL
+);
+`,
+  },
+  {
+    version: 5,
+    name: 'kill switch: paused scopes',
+    // At most one active pause per scope (text in canonical form, see core/scope.ts); a resume
+    // keeps the row, with who resumed it and when, so the table is a history as well.
+    sql: `
+CREATE TABLE steward.pauses (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  scope text NOT NULL,
+  reason text NOT NULL,
+  actor text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  resumed_at timestamptz,
+  resumed_by text
+);
+CREATE UNIQUE INDEX pauses_active ON steward.pauses (scope) WHERE resumed_at IS NULL;
+`,
+  },
+  {
     version: 3,
     name: 'encrypted secrets, their versions, and agent identities with their rotation state',
     // Values are envelope-encrypted by the caller (src/secrets): only ciphertext, the wrapped data

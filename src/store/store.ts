@@ -1,6 +1,8 @@
 import type { ApplyLocker } from './apply-lock.js';
 import { createAuditLog } from './audit-log.js';
+import { createChangeRequestRepository } from './change-requests.js';
 import { createIntentRepository } from './intents.js';
+import { createLeaseRepository } from './leases.js';
 import { createRunRepository } from './runs.js';
 import { createIdentityRepository } from './secret-identities.js';
 import { createSecretRepository } from './secret-repo.js';
@@ -38,6 +40,8 @@ export function createStore(parts: StoreParts): Store {
     resolveIntent: (intent, outcome) => intents.resolveIntent(intent, outcome),
     unresolvedIntents: () => intents.unresolvedIntents(),
     audit: createAuditLog(client),
+    changeRequests: createChangeRequestRepository(client),
+    leases: createLeaseRepository(client),
     secrets: createSecretRepository(client),
     identities: createIdentityRepository(client),
     async acquireApplyLock(options): Promise<ApplyLockHandle> {

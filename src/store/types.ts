@@ -1,4 +1,6 @@
 import type { Attributes, JsonValue } from '../core/resource.js';
+import type { ChangeRequestRepository } from './change-request-types.js';
+import type { LeaseRepository } from './lease-types.js';
 import type { IdentityRepository, SecretRepository } from './secret-types.js';
 
 /** Who holds a lock: enough for a person to find the process and decide to wait or stop it. */
@@ -206,6 +208,10 @@ export interface Store {
   unresolvedIntents(): Promise<readonly Intent[]>;
 
   readonly audit: AuditLog;
+  /** Change requests waiting for, or decided by, approvers (issue 6). */
+  readonly changeRequests: ChangeRequestRepository;
+  /** Per-resource leases of agent replicas sharing this store. */
+  readonly leases: LeaseRepository;
   /** Encrypted secrets and their versions (sealed by the caller; see src/secrets). */
   readonly secrets: SecretRepository;
   /** Agents with provisioned credentials, and their rotation state. */

@@ -1,6 +1,7 @@
 export { openStore } from './open-store.js';
 export { maskDatabaseUrl } from './database-url.js';
 export { GENESIS_HASH } from './audit-hash.js';
+export type * from './pause-types.js';
 export type * from './change-request-types.js';
 export type * from './lease-types.js';
 export type * from './secret-types.js';

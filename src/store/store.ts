@@ -2,6 +2,7 @@ import type { ApplyLocker } from './apply-lock.js';
 import { createAuditLog } from './audit-log.js';
 import { createChangeRequestRepository } from './change-requests.js';
 import { createIntentRepository } from './intents.js';
+import { createPauseStore } from './pauses.js';
 import { createLeaseRepository } from './leases.js';
 import { createRunRepository } from './runs.js';
 import { createIdentityRepository } from './secret-identities.js';
@@ -40,6 +41,7 @@ export function createStore(parts: StoreParts): Store {
     resolveIntent: (intent, outcome) => intents.resolveIntent(intent, outcome),
     unresolvedIntents: () => intents.unresolvedIntents(),
     audit: createAuditLog(client),
+    pauses: createPauseStore(client),
     changeRequests: createChangeRequestRepository(client),
     leases: createLeaseRepository(client),
     secrets: createSecretRepository(client),

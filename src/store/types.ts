@@ -1,4 +1,5 @@
 import type { Attributes, JsonValue } from '../core/resource.js';
+import type { PauseStore } from './pause-types.js';
 import type { ChangeRequestRepository } from './change-request-types.js';
 import type { LeaseRepository } from './lease-types.js';
 import type { IdentityRepository, SecretRepository } from './secret-types.js';
@@ -208,6 +209,8 @@ export interface Store {
   unresolvedIntents(): Promise<readonly Intent[]>;
 
   readonly audit: AuditLog;
+  /** The kill switch: paused scopes, checked before every mutation (issue 6). */
+  readonly pauses: PauseStore;
   /** Change requests waiting for, or decided by, approvers (issue 6). */
   readonly changeRequests: ChangeRequestRepository;
   /** Per-resource leases of agent replicas sharing this store. */

@@ -34,6 +34,7 @@ import {
 } from '../policy/index.js';
 import type { Store } from '../store/index.js';
 import { currentActor } from './actor.js';
+import { composeGuards, pausedChanges, pauseGuard, type PausedNote } from './kill-switch.js';
 import { loadProject, providersFor, withStore, type LoadedProject, type ProjectOptions } from './project.js';
 
 /** What policy said about the plan, with the rules switched off or re-enforced by the project. */
@@ -53,6 +54,8 @@ export interface PlanReport {
   readonly statements: Readonly<Record<string, number>>;
   readonly files: readonly string[];
   readonly policy: PolicyReport;
+  /** Active pauses (the kill switch) and the planned changes each of them holds back. */
+  readonly paused?: readonly PausedNote[];
 }
 
 export interface ApplyReport extends PlanReport {
@@ -210,6 +213,7 @@ export async function runPlan(options: ProjectOptions, mode: { readonly destroy?
         statements: await counts(sessions),
         files: project.files,
         policy: judged.policy,
+        paused: pausedChanges(await store.pauses.active(), desired, judged.plan.changes),
       };
     } finally {
       await sessions.closeAll();
@@ -243,6 +247,7 @@ export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode:
         statements: await counts(sessions),
         files: project.files,
         policy,
+        paused: pausedChanges(await store.pauses.active(), desired, plan.changes),
       };
       await recordDecisions(store, policy.decisions, runId, actor);
       if (hasErrors(plan.diagnostics)) {
@@ -271,7 +276,8 @@ export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode:
         parallelism: options.parallelism,
         onEvent: hooks.onEvent,
         signal: hooks.signal,
-        guard: hooks.guard,
+        // The kill switch first, so a paused change costs no other guard anything (e.g. a rate-limit token).
+        guard: composeGuards(pauseGuard(store, desired), hooks.guard),
       });
       const failed = apply.results.filter((r) => r.status !== 'succeeded').length;
       status = failed === 0 ? 'succeeded' : apply.results.some((r) => r.status === 'succeeded') ? 'partial' : 'failed';

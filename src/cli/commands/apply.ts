@@ -36,7 +36,7 @@ async function run(command: Command, ctx: CommandContext, flags: ApplyFlags, des
       options,
       {
         confirm: async (planned) => {
-          if (!flags.json) out.out(renderPlan(planned.plan, out.color));
+          if (!flags.json) out.out(renderPlan(planned.plan, out.color, planned.paused));
           if (!flags.json && policyWorthShowing(planned.policy)) out.out(`\n${renderPolicy(planned.policy, out.color)}`);
           if (flags.autoApprove) return true;
           const verb = destroy ? 'destroy all managed resources' : 'perform these actions';

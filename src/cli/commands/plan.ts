@@ -31,7 +31,7 @@ export function registerPlan(program: Command, ctx: CommandContext, exit: (code:
         out.out(JSON.stringify(planDocument(report), null, 2));
       } else {
         if (plan.diagnostics.length > 0) out.err(renderDiagnostics(plan.diagnostics, out.color));
-        if (!hasErrors(plan.diagnostics)) out.out(renderPlan(plan, out.color));
+        if (!hasErrors(plan.diagnostics)) out.out(renderPlan(plan, out.color, report.paused));
         if (policyWorthShowing(report.policy)) out.out(`\n${renderPolicy(report.policy, out.color)}`);
       }
       // A plan policy denies could not be applied: it is an error, whatever the exit-code mode.

@@ -1,5 +1,6 @@
 import type { FieldChange, PlannedChange } from '../../core/index.js';
 import type { PlanResult } from '../../engine/index.js';
+import type { PausedNote } from '../../app/kill-switch.js';
 import type { Colors } from '../output.js';
 import { showValue } from './values.js';
 
@@ -34,11 +35,21 @@ function fieldLine(change: FieldChange, action: PlannedChange['action'], width: 
   return `      ${color.yellow('~')} ${name} = ${showValue(change.before)} ${color.dim('->')} ${showValue(change.after)}${forces}`;
 }
 
-/** Terraform-style description of every change, then the summary line. */
-export function renderPlan(plan: PlanResult, color: Colors): string {
+/** One line per active pause, saying what it holds back and how to lift it. */
+export function renderPaused(paused: readonly PausedNote[], color: Colors): readonly string[] {
+  return paused.map(({ pause, addresses }) => {
+    const held = addresses.length === 0 ? 'no planned change is affected' : `${addresses.length} planned change(s) will be held back`;
+    const resume = pause.scope === 'project' ? 'steward resume' : `steward resume --scope ${pause.scope}`;
+    return `${color.yellow(color.bold('Paused:'))} ${pause.scope} by ${pause.actor} since ${pause.createdAt} (${pause.reason}): ${held}; lift with \`${resume}\`.`;
+  });
+}
+
+/** Terraform-style description of every change, then the summary line (and any active pause). */
+export function renderPlan(plan: PlanResult, color: Colors, paused: readonly PausedNote[] = []): string {
   const actionable = plan.changes.filter((c) => c.action !== 'no-op');
   const adopted = plan.changes.filter((c) => c.action === 'no-op' && c.adopt);
-  const lines: string[] = [];
+  const lines: string[] = [...renderPaused(paused, color)];
+  if (lines.length > 0) lines.push('');
   if (actionable.length === 0) {
     lines.push(color.green(color.bold('No changes.')) + ' The live infrastructure matches the manifests.');
     for (const c of adopted) lines.push(`  ${color.dim('#')} ${c.address} exists as declared and will be recorded in the state (adopted).`);

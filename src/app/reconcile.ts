@@ -34,6 +34,7 @@ import {
 } from '../policy/index.js';
 import type { Store } from '../store/index.js';
 import { currentActor } from './actor.js';
+import { assertKeyAvailable, syncIdentities, type IdentitySyncReport } from './identities/index.js';
 import { composeGuards, pausedChanges, pauseGuard, type PausedNote } from './kill-switch.js';
 import { loadProject, providersFor, withStore, type LoadedProject, type ProjectOptions } from './project.js';
 
@@ -64,6 +65,8 @@ export interface ApplyReport extends PlanReport {
   readonly apply?: ApplyResult;
   /** False when the plan has errors, policy denied it, or the user declined. */
   readonly approved: boolean;
+  /** Secrets, agent credentials and decommissioning, done after the plan's changes. */
+  readonly identities?: IdentitySyncReport;
 }
 
 export interface ApplyHooks {
@@ -230,6 +233,7 @@ export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode:
   const policies = await projectPolicies(project);
   const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
   const actor = currentActor(options.env);
+  await assertKeyAvailable(desired, project.dir, options.env);
   return withStore(options, async (store) => {
     const lock = await store.acquireApplyLock({ timeoutMs: options.lockTimeoutMs });
     const sessions = new SessionPool(providersFor(options), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
@@ -282,7 +286,11 @@ export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode:
       const failed = apply.results.filter((r) => r.status !== 'succeeded').length;
       status = failed === 0 ? 'succeeded' : apply.results.some((r) => r.status === 'succeeded') ? 'partial' : 'failed';
       summary = { planned: plan.summary, succeeded: apply.results.length - failed, failed };
-      return { ...base, runId, approved: true, apply };
+      // What lives in Steward itself (secrets, agent credentials) follows the plan's changes; on
+      // destroy every agent and secret is decommissioned.
+      const kept = mode.destroy ? desired.filter((r) => project.kinds.get(r.kind)?.role === 'target') : desired;
+      const identities = await syncIdentities({ store, resources: kept, projectDir: project.dir, env: options.env, runId, actor, results: apply.results });
+      return { ...base, runId, approved: true, apply, identities };
     } catch (error) {
       summary = { error: error instanceof Error ? error.message : String(error) };
       throw error;

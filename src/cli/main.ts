@@ -7,7 +7,10 @@ import { registerPause } from './commands/pause.js';
 import { registerPlan } from './commands/plan.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerResume } from './commands/resume.js';
+import { registerRotate } from './commands/rotate.js';
+import { registerRun } from './commands/run.js';
 import { registerScan } from './commands/scan.js';
+import { registerSecret } from './commands/secret.js';
 import { registerSchema } from './commands/schema.js';
 import { registerState } from './commands/state.js';
 import { registerValidate } from './commands/validate.js';
@@ -38,6 +41,9 @@ export function buildProgram(ctx: CommandContext, exit: (code: number) => void):
   registerScan(program, ctx, exit);
   registerSchema(program, ctx, exit);
   registerPolicy(program, ctx, exit);
+  registerSecret(program, ctx, exit);
+  registerRotate(program, ctx, exit);
+  registerRun(program, ctx, exit);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ResourceAddress } from './address.js';
 import type { FieldPath } from './diagnostics.js';
-import type { Attributes } from './resource.js';
+import type { Attributes, ResourceMetadata } from './resource.js';
 
 /** How the planner treats one attribute of a kind. */
 export interface FieldRule {
@@ -63,6 +63,25 @@ export interface KindDefinition<Spec = unknown> {
   describeDeletion?(name: string, spec: unknown, observed: Attributes): DeletionVerdict;
   /** Keys other resources can reference this one by (see `Reference.key`). */
   provides?(name: string, spec: Spec): readonly string[];
+  /**
+   * For composite kinds (e.g. an Agent): the primitive resources it stands for, expanded before
+   * references are resolved. Each child is validated by its own kind, located at the composite's
+   * document, and carries the `PARENT_ANNOTATION` naming the composite.
+   */
+  expand?(name: string, spec: Spec, metadata: ResourceMetadata): readonly ChildDocument[];
+}
+
+/** The annotation a composite's children carry: the composite's address, e.g. `Agent/billing-bot`. */
+export const PARENT_ANNOTATION = 'steward.dev/parent';
+
+/** One resource a composite kind expands into, written as a manifest document would be. */
+export interface ChildDocument {
+  readonly kind: string;
+  readonly name: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Raw spec, validated (defaults applied) by the child's kind like a written one. */
+  readonly spec: Readonly<Record<string, unknown>>;
 }
 
 export type DeletionVerdict =

@@ -1,4 +1,7 @@
+export * from './agent.js';
 export * from './common.js';
+export * from './duration.js';
+export * from './secret.js';
 export * from './postgres-database.js';
 export * from './postgres-default-privileges.js';
 export * from './postgres-instance.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type Attributes, type JsonValue, type KindDefinition } from '../core/index.js';
 import { connectionLimitSchema, postgresIdentifierProblem, postgresIdentifierSchema } from './common.js';
 import { instanceReference, instanceTarget } from './postgres-instance.js';
+import { secretReference, sensitiveValueSchema } from './secret.js';
 
 export const POSTGRES_ROLE = 'PostgresRole';
 
@@ -39,6 +40,9 @@ export const postgresRoleSpecSchema = z
       .default({})
       .describe('Session defaults set with ALTER ROLE ... SET, e.g. search_path or statement_timeout'),
     comment: z.string().nullable().default(null),
+    password: sensitiveValueSchema
+      .optional()
+      .describe('Password, as {secretRef: NAME} or {env: VAR}; never a literal. Sent as a SCRAM-SHA-256 verifier, never in plaintext'),
     onDelete: z
       .union([z.enum(['fail', 'dropOwned']), z.strictObject({ reassignTo: postgresIdentifierSchema })])
       .default('fail')
@@ -106,7 +110,10 @@ export const postgresRoleKind: KindDefinition<PostgresRoleSpec> = {
     if (name.startsWith('pg_')) return 'role names starting with "pg_" are reserved by PostgreSQL';
     return postgresIdentifierProblem(name);
   },
-  references: (spec) => [instanceReference(spec.instance)],
+  references: (spec) => [
+    instanceReference(spec.instance),
+    ...(spec.password !== undefined && 'secretRef' in spec.password ? [secretReference(['spec', 'password'], spec.password.secretRef)] : []),
+  ],
   target: instanceTarget,
   desiredAttributes: (_name, spec): Attributes => {
     const config: Record<string, JsonValue> = {};

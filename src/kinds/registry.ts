@@ -8,11 +8,13 @@ import { postgresRoleMembershipKind } from './postgres-role-membership.js';
 import { postgresSchemaKind } from './postgres-schema.js';
 import { policyKind } from './policy.js';
 import { policyWaiverKind } from './policy-waiver.js';
+import { agentKind } from './agent.js';
+import { secretKind } from './secret.js';
 import { autonomyKind } from './autonomy.js';
 
 /** Every kind Steward understands, by name. */
 export const KINDS: ReadonlyMap<string, KindDefinition> = new Map<string, KindDefinition>(
-  [postgresInstanceKind, postgresRoleKind, postgresDatabaseKind, postgresSchemaKind, postgresRoleMembershipKind, postgresGrantKind, postgresDefaultPrivilegesKind, policyKind, policyWaiverKind, autonomyKind].map((k) => [k.kind, k as KindDefinition]),
+  [postgresInstanceKind, postgresRoleKind, postgresDatabaseKind, postgresSchemaKind, postgresRoleMembershipKind, postgresGrantKind, postgresDefaultPrivilegesKind, policyKind, policyWaiverKind, secretKind, agentKind, autonomyKind].map((k) => [k.kind, k as KindDefinition]),
 );
 
 export function kindNames(): readonly string[] {

@@ -12,7 +12,7 @@ import {
   type SourceLocation,
 } from '../core/index.js';
 import { closeMatches, closestMatch, quoteList } from './suggest.js';
-import type { Declaration, DocumentOutcome } from './validate.js';
+import { expandOutcome, type Declaration, type DocumentOutcome } from './validate.js';
 import { locate } from './yaml-source.js';
 
 export interface ResolvedManifests {
@@ -50,8 +50,17 @@ function declaredNamesHint(kind: string, name: string, declared: ReadonlyMap<Res
  * builds the resources. A document with errors still counts as declared, so a reference to it is
  * not reported a second time as dangling, and its references are checked as far as they validated.
  */
-export function resolveManifests(outcomes: readonly DocumentOutcome[], kinds: ReadonlyMap<string, KindDefinition>): ResolvedManifests {
+export function resolveManifests(written: readonly DocumentOutcome[], kinds: ReadonlyMap<string, KindDefinition>): ResolvedManifests {
   const diagnostics: Diagnostic[] = [];
+  // Composites first become the resources they stand for, so references reach their children.
+  const outcomes: DocumentOutcome[] = [];
+  for (const outcome of written) {
+    outcomes.push(outcome);
+    for (const child of expandOutcome(outcome, kinds)) {
+      diagnostics.push(...child.diagnostics);
+      outcomes.push(child);
+    }
+  }
   const declared = new Map<ResourceAddress, Declaration>();
   const unique: (DocumentOutcome & { readonly declaration: Declaration })[] = [];
 

@@ -202,3 +202,47 @@ function describeField(definition: KindDefinition | undefined, path: FieldPath):
   if (inSpec.length === 0) return undefined;
   return (definition === undefined ? undefined : descriptionAt(definition.spec, inSpec)) ?? descriptionAt(lifecycleSchema, inSpec);
 }
+
+/**
+ * The documents a composite (e.g. an Agent) stands for, each validated by its own kind and located
+ * at the composite's document. Only a composite that validated completely is expanded; problems
+ * in a child are reported on the composite (they come from its fields).
+ */
+export function expandOutcome(outcome: DocumentOutcome, kinds: ReadonlyMap<string, KindDefinition>): readonly DocumentOutcome[] {
+  const { spec, complete, declaration } = outcome;
+  if (spec?.definition.expand === undefined || complete === undefined || declaration === undefined) return [];
+  return spec.definition.expand(declaration.name, spec.value, complete.metadata).map((child) => {
+    const address = addressOf(child.kind, child.name);
+    const childDeclaration: Declaration = { address, kind: child.kind, name: child.name, source: declaration.source, nameLocation: declaration.nameLocation };
+    const definition = kinds.get(child.kind);
+    const problem = (summary: string): DocumentOutcome => ({
+      document: outcome.document,
+      declaration: childDeclaration,
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'invalid-value',
+          summary: `${declaration.address} expands into ${address}, which is invalid: ${summary}`,
+          hint: `Fix the fields of ${declaration.address} this comes from.`,
+          location: declaration.source,
+          path: ['spec'],
+          address: declaration.address,
+        },
+      ],
+    });
+    if (definition === undefined) return problem(`the kind ${child.kind} is unknown`);
+    const nameProblem = definition.validateName(child.name);
+    if (nameProblem !== undefined) return problem(`its name ${nameProblem}`);
+    const parsed = definition.spec.safeParse(child.spec);
+    if (!parsed.success) return problem(parsed.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`).join('; '));
+    const metadata: ResourceMetadata = { name: child.name, labels: { ...(child.labels ?? {}) }, annotations: { ...(child.annotations ?? {}) } };
+    return {
+      document: outcome.document,
+      diagnostics: [],
+      declaration: childDeclaration,
+      dependsOn: [],
+      spec: { definition, value: parsed.data },
+      complete: { metadata, protect: complete.protect },
+    };
+  });
+}

@@ -1,4 +1,4 @@
-import type { FieldChange, PlannedChange } from '../../core/index.js';
+import { PARENT_ANNOTATION, type FieldChange, type PlannedChange } from '../../core/index.js';
 import type { PlanResult } from '../../engine/index.js';
 import type { PausedNote } from '../../app/kill-switch.js';
 import type { Colors } from '../output.js';
@@ -57,13 +57,28 @@ export function renderPlan(plan: PlanResult, color: Colors, paused: readonly Pau
     return lines.join('\n');
   }
   lines.push('Steward will perform the following actions:', '');
-  for (const change of actionable) {
+  const describe = (change: PlannedChange, indent: string): void => {
     const adopt = change.adopt ? ' (adopting an existing resource)' : '';
-    lines.push(`  ${color.dim('#')} ${color.bold(change.address)} ${VERB[change.action]}: ${change.reason}${adopt}`);
-    lines.push(`${symbol(change.action, color)} ${change.address}`);
+    lines.push(`${indent}  ${color.dim('#')} ${color.bold(change.address)} ${VERB[change.action]}: ${change.reason}${adopt}`);
+    lines.push(`${indent}${symbol(change.action, color)} ${change.address}`);
     const width = Math.max(0, ...change.changes.map((f) => f.field.length));
-    for (const field of change.changes) lines.push(fieldLine(field, change.action, width, color));
+    for (const field of change.changes) lines.push(`${indent}${fieldLine(field, change.action, width, color)}`);
     lines.push('');
+  };
+  // A composite's children (e.g. an Agent's roles and grants) are shown together under it.
+  const parentOf = (change: PlannedChange): string | undefined => change.desired?.metadata.annotations[PARENT_ANNOTATION];
+  const shown = new Set<string>();
+  for (const change of actionable) {
+    const parent = parentOf(change);
+    if (parent === undefined) {
+      describe(change, '');
+      continue;
+    }
+    if (shown.has(parent)) continue;
+    shown.add(parent);
+    const children = actionable.filter((c) => parentOf(c) === parent);
+    lines.push(`  ${color.dim('#')} ${color.bold(parent)}: ${children.length} of its resources change`, '');
+    for (const child of children) describe(child, '    ');
   }
   for (const c of adopted) lines.push(`  ${color.dim('#')} ${c.address} exists as declared and will be recorded in the state (adopted).`);
   for (const a of plan.forget) lines.push(`  ${color.dim('#')} ${a} is gone and will be removed from the state.`);

@@ -182,3 +182,13 @@ export const roleHandler: KindHandler = {
     }
   },
 };
+
+/**
+ * `ALTER ROLE ... PASSWORD` with a SCRAM-SHA-256 verifier computed by the caller, so the server
+ * (and its statement log) never sees the plaintext; `null` removes the password, which stops new
+ * password logins and leaves open sessions alone.
+ */
+export function passwordStatement(role: string, verifier: string | null): string {
+  if (verifier !== null && !verifier.startsWith('SCRAM-SHA-256$')) throw new Error('only a SCRAM-SHA-256 verifier is ever sent as a password');
+  return `ALTER ROLE ${ident(role)} PASSWORD ${verifier === null ? 'NULL' : literal(verifier)}`;
+}

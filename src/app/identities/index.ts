@@ -1,0 +1,6 @@
+export * from './commands.js';
+export * from './deliver.js';
+export * from './keys.js';
+export * from './rotation.js';
+export * from './sync.js';
+export * from './vault.js';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 
-const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+const UNITS: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
 
-/** Seconds in a duration written as `90s`, `5m`, `24h`, `7d` (or combined: `1h30m`); undefined if malformed. */
+/** Seconds in a duration written as `500ms`, `90s`, `5m`, `24h`, `7d` (or combined: `1h30m`); undefined if malformed. */
 export function durationSeconds(text: string): number | undefined {
-  const parts = [...text.trim().matchAll(/(\d+)([smhd])/g)];
+  const parts = [...text.trim().matchAll(/(\d+)(ms|s|m|h|d)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text.trim()) return undefined;
   return parts.reduce((sum, p) => sum + Number(p[1]) * (UNITS[p[2]!] ?? 0), 0);
 }

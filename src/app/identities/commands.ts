@@ -212,3 +212,36 @@ export async function rekey(options: ProjectOptions, next?: MasterKey): Promise<
     }
   });
 }
+
+/**
+ * Rotates one agent `count` times back to back in one run, each time waiting out the grace period
+ * and retiring the old login (what a schedule does over days, compressed): for the rotation test
+ * and `npm run bench:rotation`. Returns each rotation's duration in ms (grace excluded).
+ */
+export async function rotateRepeatedly(options: ProjectOptions, name: string, count: number, onRotation?: (index: number, ms: number) => void): Promise<readonly number[]> {
+  const project = await loadProject(options);
+  const { agent, instance } = declaredAgent(project, name);
+  const actor = currentActor(options.env);
+  return withStore(options, async (store) => {
+    const keyring = await requireKeyring(project.dir, options.env);
+    const runId = await store.startRun({ command: 'rotate', actor });
+    const durations: number[] = [];
+    let status: 'succeeded' | 'failed' = 'failed';
+    try {
+      const ctx: AgentContext = { agent, instance, projectDir: project.dir, env: options.env, vault: new Vault(store, keyring, actor), runId };
+      let identity = (await recoverRotation(ctx, await identityFor(ctx))).identity;
+      identity = (await waitForGrace(ctx, identity)).identity;
+      for (let i = 0; i < count; i++) {
+        const rotated = await rotate(ctx, identity);
+        const ms = rotated.events.find((e) => e.type === 'rotated')?.ms ?? 0;
+        durations.push(ms);
+        onRotation?.(i, ms);
+        identity = (await waitForGrace(ctx, rotated.identity)).identity;
+      }
+      status = 'succeeded';
+      return durations;
+    } finally {
+      await store.finishRun(runId, status, { rotations: durations.length }).catch(() => undefined);
+    }
+  });
+}

@@ -78,7 +78,7 @@ export interface ApplyHooks {
   readonly guard?: ApplyContext['guard'];
 }
 
-function priorOf(records: Awaited<ReturnType<Store['listResources']>>): readonly PriorRecord[] {
+export function priorOf(records: Awaited<ReturnType<Store['listResources']>>): readonly PriorRecord[] {
   return records.map((r) => ({
     address: r.address,
     kind: r.kind,
@@ -93,14 +93,14 @@ function priorOf(records: Awaited<ReturnType<Store['listResources']>>): readonly
   }));
 }
 
-interface Refreshed {
+export interface Refreshed {
   readonly plan: PlanResult;
   readonly prior: readonly PriorRecord[];
   readonly recoveries: readonly Recovery[];
   readonly pendingIntents: readonly { readonly address: string; readonly action: string }[];
 }
 
-async function refreshAndPlan(
+export async function refreshAndPlan(
   store: Store,
   desired: readonly DesiredResource[],
   kinds: ReadonlyMap<string, KindDefinition>,
@@ -127,7 +127,7 @@ async function refreshAndPlan(
   return { plan, prior, recoveries, pendingIntents: left.map((i) => ({ address: i.address, action: i.action })) };
 }
 
-function withIntentWarnings(plan: PlanResult, pending: Refreshed['pendingIntents']): PlanResult {
+export function withIntentWarnings(plan: PlanResult, pending: Refreshed['pendingIntents']): PlanResult {
   if (pending.length === 0) return plan;
   const warnings: Diagnostic[] = pending.map((p) => ({
     severity: 'warning',
@@ -158,7 +158,7 @@ export async function projectPolicies(project: Pick<LoadedProject, 'resources' |
   return set;
 }
 
-function judge(set: PolicySet, desired: readonly DesiredResource[], plan: PlanResult): { readonly plan: PlanResult; readonly policy: PolicyReport } {
+export function judge(set: PolicySet, desired: readonly DesiredResource[], plan: PlanResult): { readonly plan: PlanResult; readonly policy: PolicyReport } {
   const evaluation = evaluatePlanPolicies({ desired, plan, rules: set.rules, waivers: set.waivers, now: new Date() });
   const policy: PolicyReport = { ...evaluation, rules: set.rules.length, disabled: set.disabled, overrides: set.overrides };
   const extra = [...set.diagnostics, ...evaluation.diagnostics];
@@ -166,7 +166,7 @@ function judge(set: PolicySet, desired: readonly DesiredResource[], plan: PlanRe
 }
 
 /** Every decision goes into the audit log (no record, no apply): a denial as `failed`, the rest as `info`. */
-async function recordDecisions(store: Store, decisions: readonly PolicyDecision[], runId: string, actor: string): Promise<void> {
+export async function recordDecisions(store: Store, decisions: readonly PolicyDecision[], runId: string, actor: string): Promise<void> {
   for (const d of decisions) {
     await store.audit.append({
       actor,

@@ -1,4 +1,6 @@
 import { Command, Option } from 'commander';
+import { registerAgent } from './commands/agent.js';
+import { registerApprovals } from './commands/approvals.js';
 import { registerApply } from './commands/apply.js';
 import { registerAudit } from './commands/audit.js';
 import { registerImport } from './commands/import.js';
@@ -41,6 +43,8 @@ export function buildProgram(ctx: CommandContext, exit: (code: number) => void):
   registerScan(program, ctx, exit);
   registerSchema(program, ctx, exit);
   registerPolicy(program, ctx, exit);
+  registerAgent(program, ctx, exit);
+  registerApprovals(program, ctx, exit);
   registerSecret(program, ctx, exit);
   registerRotate(program, ctx, exit);
   registerRun(program, ctx, exit);

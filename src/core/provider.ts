@@ -35,6 +35,42 @@ export interface ObserveRequest {
   readonly spec: unknown;
 }
 
+/** Something on a target may have changed: the agent re-observes. */
+export interface WatchEvent {
+  /** `event`: the target said so (e.g. an event trigger); `fingerprint`/`poll`: a cheap query saw a difference; `reconnect`: events may have been missed. */
+  readonly source: 'event' | 'fingerprint' | 'poll' | 'reconnect';
+  /** What changed, as far as the target said (e.g. `GRANT table public.t`); never secret. */
+  readonly detail: string;
+  /** Where it was seen (e.g. the database name). */
+  readonly scope: string;
+}
+
+/** How one part of a target is being watched, for logs and status. */
+export interface WatchChannel {
+  /** E.g. `database app` or `roles`. */
+  readonly scope: string;
+  readonly mode: 'events' | 'polling';
+  /** Why it fell back to polling, when it did. */
+  readonly reason?: string;
+}
+
+export interface WatchOptions {
+  /** The managed resources on this target, so the provider knows what to watch (e.g. which databases). */
+  readonly resources: readonly DesiredResource[];
+  /** How often cheap fingerprint queries run. */
+  readonly intervalMs: number;
+  readonly onChange: (event: WatchEvent) => void;
+  /** A channel's mode changed or it had a problem; never fatal. */
+  readonly onStatus: (channels: readonly WatchChannel[], problem?: string) => void;
+}
+
+export interface WatchHandle {
+  readonly channels: () => readonly WatchChannel[];
+  /** Catalog queries sent by the watch so far (for measuring the cost at idle). */
+  readonly queryCount: () => number;
+  close(): Promise<void>;
+}
+
 /** Opens sessions for the targets of one kind (e.g. every `PostgresInstance`). */
 export interface Provider {
   readonly name: string;
@@ -43,4 +79,9 @@ export interface Provider {
   /** The managed kinds this provider carries out, e.g. `PostgresRole`. */
   readonly kinds: readonly string[];
   connect(target: DesiredResource): Promise<ProviderSession>;
+  /**
+   * Optional: watches a target and calls back when something may have changed, cheaper than
+   * observing everything. Never throws for lack of privileges: it falls back and says so.
+   */
+  readonly watch?: (target: DesiredResource, options: WatchOptions) => Promise<WatchHandle>;
 }

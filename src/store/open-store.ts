@@ -70,6 +70,8 @@ async function openEmbedded(options: OpenStoreInternalOptions): Promise<OpenedSt
     holder: currentHolder(options.command),
     timeoutMs: options.lockTimeoutMs ?? 0,
     mode: options.storeLockMode,
+  }).catch((error: unknown) => {
+    throw agentHolds(error);
   });
   let client: SqlClient;
   try {
@@ -88,6 +90,20 @@ async function openEmbedded(options: OpenStoreInternalOptions): Promise<OpenedSt
     afterClose: () => lock.release(),
   });
   return { store, client };
+}
+
+/**
+ * A running `steward agent` holds the embedded store for as long as it runs. Other commands
+ * cannot reach a PGlite store in another process reliably, so they are told the two ways out.
+ */
+function agentHolds(error: unknown): unknown {
+  if (!(error instanceof StewardError) || error.code !== 'lock-timeout' || !error.message.includes('(steward agent,')) return error;
+  return new StewardError(
+    'lock-timeout',
+    `${error.message} A running \`steward agent\` keeps the embedded store: stop it (Ctrl-C or SIGTERM; it finishes its current step) ` +
+      'to run this command, or run the agent and every command with STEWARD_DATABASE_URL so they all reach the store directly.',
+    { kind: 'transient', cause: error },
+  );
 }
 
 /** A PostgreSQL store shared by every process given the same URL; no process lock is needed. */

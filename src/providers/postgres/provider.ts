@@ -8,6 +8,7 @@ import { grantHandler } from './grant.js';
 import { membershipHandler } from './membership.js';
 import { roleHandler } from './role.js';
 import { schemaHandler } from './schema.js';
+import { watchInstance } from './watch.js';
 
 const HANDLERS: ReadonlyMap<string, KindHandler> = new Map([roleHandler, databaseHandler, schemaHandler, membershipHandler, grantHandler, defaultPrivilegesHandler].map((h) => [h.kind, h]));
 
@@ -37,5 +38,6 @@ export function postgresProvider(options: ConnectOptions = DEFAULT_CONNECT_OPTIO
         close: () => conn.close(),
       };
     },
+    watch: (target, watchOptions) => watchInstance(target, watchOptions, env),
   };
 }

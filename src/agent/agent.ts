@@ -1,0 +1,327 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DiagnosticsError, errorMessage, type WatchChannel, type WatchHandle } from '../core/index.js';
+import { currentActor, providersFor, type ProjectOptions } from '../app/index.js';
+import { SessionPool } from '../engine/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { runCycle, type CycleOutcome } from './cycle.js';
+import { AgentGuardrails, type GuardrailEvents } from './guards.js';
+import type { AgentLogger } from './logger.js';
+import { ManifestWatcher } from './manifest-watch.js';
+import { loadProjectState, locatedDiagnostics, type ProjectState } from './project-state.js';
+import { RetryBook } from './retry.js';
+import { Wakeup } from './wakeup.js';
+
+export interface AgentOptions {
+  readonly project: ProjectOptions;
+  readonly log: AgentLogger;
+  /** Overrides the Autonomy manifest's `resync` (ms). */
+  readonly resyncMs?: number;
+  /** Overrides the Autonomy manifest's `fingerprintInterval` (ms). */
+  readonly fingerprintMs?: number;
+  /** How long a replica's lease on a resource lasts without renewal (PostgreSQL store only). */
+  readonly leaseMs?: number;
+  /** Run one cycle and stop (for scripts and checks). */
+  readonly once?: boolean;
+  /** Guardrail and cycle events, e.g. for metrics. */
+  readonly events?: GuardrailEvents & { cycle?(outcome: CycleOutcome, trigger: string, ms: number): void; approvalsPending?(n: number): void };
+  /** Called once the agent watches and has finished its first cycle. */
+  readonly onReady?: () => void;
+}
+
+/** What `.steward/agent.json` says about a running agent. */
+export interface AgentStatus {
+  readonly pid: number;
+  readonly actor: string;
+  readonly replica: string;
+  readonly startedAt: string;
+  readonly store: string;
+  readonly watches: Readonly<Record<string, readonly WatchChannel[]>>;
+  readonly manifests: { readonly ok: boolean; readonly problems: readonly string[] };
+  readonly lastCycle?: { readonly at: string; readonly trigger: string; readonly outcome?: CycleOutcome; readonly error?: string };
+  readonly conflicted: readonly string[];
+  readonly leases?: number;
+}
+
+const APPROVAL_POLL_MS = 1000;
+const DEFAULT_LEASE_MS = 15_000;
+
+/**
+ * `steward agent`: keeps the live infrastructure true to the manifests until `signal` aborts.
+ * Cycles run when something may have changed (a target's event or fingerprint, a manifest edit,
+ * an approval, a lease taken over) and at least every resync interval; the current cycle is
+ * finished before it returns.
+ */
+export async function runAgent(options: AgentOptions, signal: AbortSignal): Promise<void> {
+  const { log } = options;
+  const dir = resolve(options.project.dir);
+  const first = await loadProjectState(dir);
+  if (!first.ok) throw new DiagnosticsError(first.diagnostics);
+  const store = await openStore({ projectDir: dir, databaseUrl: options.project.databaseUrl, lockTimeoutMs: options.project.lockTimeoutMs, command: 'agent' });
+  const actor = currentActor(options.project.env);
+  const replica = `${actor}#${hostname()}:${process.pid}`;
+  const agent = new RunningAgent(options, store, first.state, actor, replica, dir);
+  try {
+    await agent.run(signal);
+  } finally {
+    await agent.close();
+    await store.close();
+  }
+}
+
+class RunningAgent {
+  #state: ProjectState;
+  #sessions: SessionPool;
+  #guardrails: AgentGuardrails;
+  readonly #wake = new Wakeup();
+  readonly #retries = new RetryBook();
+  readonly #reported = new Map<string, string>();
+  readonly #watches = new Map<string, WatchHandle>();
+  readonly #channels: Record<string, readonly WatchChannel[]> = {};
+  #manifestProblems: readonly string[] = [];
+  #watcher: ManifestWatcher | undefined;
+  #timers: NodeJS.Timeout[] = [];
+  #leased: ReadonlySet<string> | undefined;
+  #lastCycle: AgentStatus['lastCycle'];
+  readonly #startedAt = new Date().toISOString();
+  #closed = false;
+
+  constructor(
+    private readonly options: AgentOptions,
+    private readonly store: Store,
+    state: ProjectState,
+    private readonly actor: string,
+    private readonly replica: string,
+    private readonly dir: string,
+  ) {
+    this.#state = state;
+    this.#sessions = this.#newSessions();
+    this.#guardrails = new AgentGuardrails(state.autonomy.guardrails, store, actor, options.log, options.events);
+    if (store.backend === 'postgres') this.#leased = new Set();
+  }
+
+  get #log(): AgentLogger {
+    return this.options.log;
+  }
+
+  #newSessions(): SessionPool {
+    const targets = this.#state.project.resources.filter((r) => this.#state.project.kinds.get(r.kind)?.role === 'target');
+    return new SessionPool(providersFor(this.options.project), targets);
+  }
+
+  #resyncMs(): number {
+    const a = this.#state.autonomy;
+    const intervals = a.scopes.map((s) => s.intervalMs).filter((n): n is number => n !== undefined);
+    return Math.min(this.options.resyncMs ?? a.resyncMs, ...intervals);
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    this.#log.info({ dir: this.dir, store: this.store.location, actor: this.actor, autonomy: this.#state.autonomy.source, resyncMs: this.#resyncMs() }, 'agent starting');
+    if (!this.options.once) {
+      this.#watcher = new ManifestWatcher(this.dir, (files) => void this.#reload(files));
+      await this.#watcher.ready();
+      await this.#startWatches();
+      this.#startPolling();
+    }
+    if (this.#leased) await this.#claimLeases();
+    this.#wake.request('start');
+    let ready = false;
+    let failures = 0;
+    while (!signal.aborted) {
+      const reasons = await this.#wake.wait(this.#resyncMs(), 'resync', signal);
+      if (reasons.length === 0) break;
+      const trigger = reasons.join(', ');
+      const started = performance.now();
+      try {
+        const outcome = await runCycle({
+          store: this.store,
+          project: this.#state.project,
+          policies: this.#state.policies,
+          autonomy: this.#state.autonomy,
+          sessions: this.#sessions,
+          actor: this.actor,
+          parallelism: this.options.project.parallelism,
+          log: this.#log,
+          retries: this.#retries,
+          guards: this.#guardrails.forCycle(this.#state.project.resources),
+          leased: this.#leased,
+          reported: this.#reported,
+          signal,
+          trigger,
+        });
+        failures = 0;
+        const ms = Math.round(performance.now() - started);
+        this.#lastCycle = { at: new Date().toISOString(), trigger, outcome };
+        this.options.events?.cycle?.(outcome, trigger, ms);
+        this.#log.debug({ trigger, ms, ...outcome }, 'cycle done');
+        if (outcome.busy) this.#wake.requestAfter(500, 'apply lock was busy');
+        const retry = this.#retries.nextRetryInMs();
+        if (retry !== undefined) this.#wake.requestAfter(retry + 10, 'retry after backoff');
+      } catch (error) {
+        failures += 1;
+        // Backoff with full jitter, capped at the resync interval: a target or the store is down.
+        const delay = Math.random() * Math.min(this.#resyncMs(), 500 * 2 ** Math.min(failures, 10));
+        this.#lastCycle = { at: new Date().toISOString(), trigger, error: errorMessage(error) };
+        this.#log.error({ trigger, error: errorMessage(error), retryInMs: Math.round(delay) }, 'cycle failed');
+        if (error instanceof Error && 'code' in error && error.code === 'audit-write-failed') this.#log.error({}, 'the audit log cannot be written: nothing is changed until it can (fail closed)');
+        this.#wake.requestAfter(delay, 'retry after a failed cycle');
+      }
+      await this.#writeStatus();
+      if (!ready) {
+        ready = true;
+        this.options.onReady?.();
+      }
+      if (this.options.once) break;
+    }
+    this.#log.info({}, 'agent stopping');
+  }
+
+  async #reload(files: readonly string[]): Promise<void> {
+    if (this.#closed) return;
+    const outcome = await loadProjectState(this.dir).catch((error: unknown) => ({ ok: false as const, diagnostics: [], error }));
+    if (!outcome.ok) {
+      this.#manifestProblems = locatedDiagnostics(outcome.diagnostics);
+      this.#log.error({ files, problems: this.#manifestProblems }, 'the manifests have errors; the last good set stays in force');
+      await this.#writeStatus();
+      return;
+    }
+    const before = new Map(this.#state.project.resources.map((r) => [r.address as string, JSON.stringify(r.spec)]));
+    const previous = this.#state.autonomy;
+    this.#state = outcome.state;
+    this.#manifestProblems = [];
+    for (const r of outcome.state.project.resources) if (before.get(r.address) !== JSON.stringify(r.spec)) this.#guardrails.manifestChanged(r.address);
+    this.#retries.forgetTerminal();
+    this.#reported.clear();
+    const old = this.#sessions;
+    this.#sessions = this.#newSessions();
+    await old.closeAll();
+    if (JSON.stringify(outcome.state.autonomy.guardrails) !== JSON.stringify(previous.guardrails)) {
+      // New limits start with fresh counters (and flap budgets).
+      this.#guardrails = new AgentGuardrails(outcome.state.autonomy.guardrails, this.store, this.actor, this.#log, this.options.events);
+    }
+    this.#log.info({ files, resources: outcome.state.project.resources.length }, 'manifests reloaded');
+    await this.#stopWatches();
+    await this.#startWatches();
+    this.#wake.request('manifests changed');
+  }
+
+  async #startWatches(): Promise<void> {
+    const project = this.#state.project;
+    const providers = providersFor(this.options.project);
+    const targets = project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target');
+    for (const target of targets) {
+      const provider = providers.find((p) => p.targetKind === target.kind);
+      const resources = project.resources.filter((r) => r.target === target.address);
+      if (!provider?.watch) {
+        this.#channels[target.address] = [{ scope: 'everything', mode: 'polling', reason: 'the provider cannot watch; full resyncs only' }];
+        this.#log.warn({ target: target.address }, 'no change events from this target: relying on periodic resyncs');
+        continue;
+      }
+      try {
+        const handle = await provider.watch(target, {
+          resources,
+          intervalMs: this.options.fingerprintMs ?? this.#state.autonomy.fingerprintMs,
+          onChange: (event) => {
+            this.#log.debug({ target: target.address, ...event }, 'change signalled');
+            this.#wake.request(`${event.source} ${event.scope}`);
+          },
+          onStatus: (channels, problem) => {
+            this.#channels[target.address] = channels;
+            this.#log.info({ target: target.address, channels }, 'watching');
+            if (problem) this.#log.warn({ target: target.address, problem }, 'watch problem');
+          },
+        });
+        this.#watches.set(target.address, handle);
+        this.#channels[target.address] = handle.channels();
+      } catch (error) {
+        this.#channels[target.address] = [{ scope: 'everything', mode: 'polling', reason: `cannot watch: ${errorMessage(error)}` }];
+        this.#log.warn({ target: target.address, error: errorMessage(error) }, 'cannot watch this target: relying on periodic resyncs');
+      }
+    }
+  }
+
+  async #stopWatches(): Promise<void> {
+    const handles = [...this.#watches.values()];
+    this.#watches.clear();
+    await Promise.all(handles.map((h) => h.close()));
+  }
+
+  /** Catalog queries the watches have sent (for the idle cost measurement). */
+  watchQueries(): number {
+    return [...this.#watches.values()].reduce((n, h) => n + h.queryCount(), 0);
+  }
+
+  #startPolling(): void {
+    let ticks = 0;
+    const poll = async (): Promise<void> => {
+      ticks += 1;
+      try {
+        if (ticks % 10 === 0) await this.store.changeRequests.expireDue(this.actor);
+        const approved = await this.store.changeRequests.list({ statuses: ['approved'] });
+        this.options.events?.approvalsPending?.(await this.store.changeRequests.pendingCount());
+        const mine = approved.filter((r) => !this.#leased || this.#leased.has(r.address));
+        if (mine.length > 0) this.#wake.request('approval');
+      } catch (error) {
+        this.#log.warn({ error: errorMessage(error) }, 'cannot read change requests');
+      }
+    };
+    this.#timers.push(setInterval(() => void poll(), APPROVAL_POLL_MS));
+    if (this.#leased) {
+      const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
+      this.#timers.push(setInterval(() => void this.#claimLeases(), Math.max(100, Math.floor(leaseMs / 3))));
+    }
+  }
+
+  async #claimLeases(): Promise<void> {
+    const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
+    try {
+      const project = this.#state.project;
+      const managed = project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'managed').map((r) => r.address as string);
+      const recorded = (await this.store.listResources()).map((r) => r.address);
+      const held = await this.store.leases.claim([...managed, ...recorded], this.replica, leaseMs);
+      const gained = [...held].filter((a) => !this.#leased?.has(a));
+      this.#leased = held;
+      if (gained.length > 0) {
+        this.#log.info({ replica: this.replica, gained: gained.length, held: held.size }, 'leases taken');
+        this.#wake.request('leases taken');
+      }
+    } catch (error) {
+      // Without a renewed lease this replica must not act: it may have expired and been taken.
+      this.#leased = new Set();
+      this.#log.warn({ error: errorMessage(error) }, 'cannot renew leases; acting on nothing until it can');
+    }
+  }
+
+  async #writeStatus(): Promise<void> {
+    const status: AgentStatus = {
+      pid: process.pid,
+      actor: this.actor,
+      replica: this.replica,
+      startedAt: this.#startedAt,
+      store: this.store.location,
+      watches: { ...this.#channels },
+      manifests: { ok: this.#manifestProblems.length === 0, problems: this.#manifestProblems },
+      lastCycle: this.#lastCycle,
+      conflicted: this.#guardrails.conflicted(),
+      leases: this.#leased?.size,
+    };
+    const file = join(this.dir, '.steward', 'agent.json');
+    try {
+      await writeFile(`${file}.tmp`, `${JSON.stringify(status, null, 2)}\n`);
+      await rename(`${file}.tmp`, file);
+    } catch {
+      // The status file is a convenience; the logs say the same.
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#wake.close();
+    for (const t of this.#timers) clearInterval(t);
+    await this.#watcher?.close();
+    await this.#stopWatches();
+    await this.#sessions.closeAll();
+    if (this.#leased) await this.store.leases.release(this.replica).catch(() => undefined);
+  }
+}

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueName } from './fixtures.js';
+import { adminClient, makeProject, projectEnv, roleYaml, runCli, waitFor, writeProject } from './project.js';
+import {
+  auditOf,
+  autonomyYaml,
+  connectionLimit,
+  dropDatabase,
+  freshDatabase,
+  grantYaml,
+  instanceIn,
+  osUser,
+  sqlIn,
+  startAgent,
+  storeUrl,
+} from './agent-support.js';
+
+let database: string;
+const stores: string[] = [];
+
+beforeAll(async () => {
+  database = await freshDatabase('agentdb');
+});
+
+afterAll(async () => {
+  for (const s of stores) await dropDatabase(s);
+  await dropDatabase(database);
+});
+
+/** A shared PostgreSQL store, so the audit log and change requests can be read while the agent runs. */
+async function pgStoreEnv(extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
+  const store = await freshDatabase('agentstore');
+  stores.push(store);
+  return projectEnv({ STEWARD_DATABASE_URL: storeUrl(store), ...extra });
+}
+
+async function applied(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const result = await runCli(['-C', dir, 'apply', '--auto-approve'], { env });
+  expect(result.code, result.stderr).toBe(0);
+}
+
+async function canOn(role: string, table: string, privilege: string): Promise<boolean> {
+  const [row] = await sqlIn(database, 'SELECT has_table_privilege($1, $2, $3) AS ok', [role, table, privilege]);
+  return row?.['ok'] === true;
+}
+
+async function tableFor(prefix: string): Promise<{ schema: string; table: string }> {
+  const schema = uniqueName(prefix);
+  await sqlIn(database, `CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.items (id int)`);
+  return { schema, table: 'items' };
+}
+
+describe('steward agent against a real PostgreSQL', () => {
+  it('under auto, reverts an out-of-band ALTER ROLE and GRANT, audits the drift and the action, and stops cleanly', async () => {
+    const role = uniqueName('auto');
+    const { schema, table } = await tableFor('auto');
+    const dir = await makeProject({
+      'instance.yaml': instanceIn(database),
+      'roles.yaml': roleYaml(role, 'connectionLimit: 1'),
+      'grants.yaml': grantYaml('read', role, database, schema, table, ['SELECT']),
+      'autonomy.yaml': autonomyYaml('default: auto'),
+    });
+    const env = projectEnv();
+    await applied(dir, env);
+    const agent = await startAgent(dir, env);
+    try {
+      const admin = await adminClient();
+      await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT 9`);
+      await admin.end();
+      await waitFor(async () => (await connectionLimit(role)) === 1, 'the ALTER ROLE to be reverted');
+      await sqlIn(database, `GRANT DELETE ON ${schema}.${table} TO ${role}`);
+      await waitFor(async () => !(await canOn(role, `${schema}.${table}`, 'DELETE')), 'the GRANT to be revoked');
+      expect(await canOn(role, `${schema}.${table}`, 'SELECT')).toBe(true);
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+    expect(agent.log()).toContain('"mode":"events"');
+    const roleAudit = await auditOf(dir, env, `PostgresRole/${role}`);
+    expect(roleAudit.map((e) => `${e.action}:${e.outcome}`)).toEqual(expect.arrayContaining(['drift.detected:info', 'update:pending', 'update:succeeded']));
+    const drift = roleAudit.find((e) => e.action === 'drift.detected');
+    expect(drift?.detail).toMatchObject({ decision: 'revert', goal: { resource: `PostgresRole/${role}`, manifest: expect.stringContaining('roles.yaml') } });
+    const grantAudit = await auditOf(dir, env, 'PostgresGrant/read');
+    expect(grantAudit.map((e) => `${e.action}:${e.outcome}`)).toEqual(expect.arrayContaining(['drift.detected:info', 'update:succeeded']));
+    expect((await runCli(['-C', dir, 'audit', 'verify'], { env })).code).toBe(0);
+    await runCli(['-C', dir, 'destroy', '--auto-approve'], { env });
+  });
+
+  it('under observe, reports the drift once in the audit log and changes nothing', async () => {
+    const role = uniqueName('observe');
+    const dir = await makeProject({
+      'instance.yaml': instanceIn(database),
+      'roles.yaml': roleYaml(role, 'connectionLimit: 1'),
+      'autonomy.yaml': autonomyYaml('default: observe'),
+    });
+    const env = await pgStoreEnv();
+    await applied(dir, env);
+    const agent = await startAgent(dir, env);
+    try {
+      const admin = await adminClient();
+      await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT 9`);
+      await admin.end();
+      await waitFor(async () => (await auditOf(dir, env, `PostgresRole/${role}`)).some((e) => e.action === 'drift.detected'), 'the drift to be reported');
+      const entries = await auditOf(dir, env, `PostgresRole/${role}`);
+      const drift = entries.filter((e) => e.action === 'drift.detected');
+      expect(drift).toHaveLength(1);
+      expect(drift[0]?.detail).toMatchObject({ decision: 'report only' });
+      expect(entries.some((e) => e.action === 'update')).toBe(false);
+      expect(await connectionLimit(role)).toBe(9);
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+    await runCli(['-C', dir, 'destroy', '--auto-approve'], { env });
+  });
+
+  it('under propose, opens a change request: its proposer cannot approve it, a moved live state makes it stale, and an approved one is applied exactly', async () => {
+    const role = uniqueName('propose');
+    const token = 'approver-token-for-tests';
+    const tokenSha256 = createHash('sha256').update(token).digest('hex');
+    const dir = await makeProject({
+      'instance.yaml': instanceIn(database),
+      'roles.yaml': roleYaml(role, 'connectionLimit: 1'),
+      'autonomy.yaml': autonomyYaml(`default: propose
+approvals:
+  required: 1
+  approvers:
+    - user: ${osUser()}
+    - name: ops
+      tokenSha256: ${tokenSha256}`),
+    });
+    // The agent acts as the OS user, so that person is its proposer.
+    const env = await pgStoreEnv({ STEWARD_ACTOR: osUser() });
+    await applied(dir, env);
+    const agent = await startAgent(dir, env);
+    type Request = { id: number; status: string; address: string; proposer: string };
+    const requests = async (): Promise<Request[]> => JSON.parse((await runCli(['-C', dir, 'approvals', 'list', '--all', '--json'], { env })).stdout) as Request[];
+    try {
+      const admin = await adminClient();
+      await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT 9`);
+      await waitFor(async () => (await requests()).some((r) => r.status === 'pending'), 'a change request');
+      const first = (await requests()).find((r) => r.status === 'pending')!;
+      expect(first).toMatchObject({ address: `PostgresRole/${role}`, proposer: osUser() });
+
+      const self = await runCli(['-C', dir, 'approvals', 'approve', String(first.id)], { env });
+      expect(self.code).toBe(1);
+      expect(self.stderr).toContain('separation of duties');
+
+      // The live state moves: the pending request no longer describes what would be done.
+      await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT 8`);
+      await admin.end();
+      await waitFor(async () => (await requests()).some((r) => r.id !== first.id && r.status === 'pending'), 'a re-planned change request');
+      const all = await requests();
+      expect(all.find((r) => r.id === first.id)?.status).toBe('stale');
+      const second = all.find((r) => r.status === 'pending')!;
+      expect(await connectionLimit(role)).toBe(8);
+
+      const shown = await runCli(['-C', dir, 'approvals', 'show', String(second.id)], { env });
+      expect(shown.stdout).toContain('connectionLimit: 8 -> 1');
+      const approved = await runCli(['-C', dir, 'approvals', 'approve', String(second.id), '-m', 'looks right'], { env: { ...env, STEWARD_APPROVER_TOKEN: token } });
+      expect(approved.code, approved.stderr).toBe(0);
+      await waitFor(async () => (await connectionLimit(role)) === 1, 'the approved change to be applied');
+      await waitFor(async () => (await requests()).find((r) => r.id === second.id)?.status === 'applied', 'the request to be closed as applied');
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+    const actions = (await auditOf(dir, env, `PostgresRole/${role}`)).map((e) => `${e.actor}:${e.action}`);
+    expect(actions).toEqual(expect.arrayContaining([`${osUser()}:change.proposed`, `${osUser()}:change.approve-refused`, `${osUser()}:change.stale`, 'token:ops:change.approved', `${osUser()}:change.applied`]));
+    expect(token).not.toSatisfy((t: string) => actions.join(' ').includes(t));
+    await runCli(['-C', dir, 'destroy', '--auto-approve'], { env });
+  });
+});

@@ -1,9 +1,20 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { StewardError } from '../../core/index.js';
 import { withStore } from '../../app/index.js';
+import { exportAuditJsonl } from '../../store/audit-export.js';
+import { parseAuditHead, verifyAuditFile } from '../../store/audit-file.js';
+import type { AuditVerification } from '../../store/index.js';
 import type { CommandContext } from '../context.js';
 import { renderTable } from '../render/table.js';
+
+interface VerifyFlags {
+  readonly json: boolean;
+  readonly file?: string;
+  readonly head?: string;
+}
 
 interface ListFlags {
   readonly json: boolean;
@@ -53,24 +64,46 @@ export function registerAudit(program: Command, ctx: CommandContext, exit: (code
   audit
     .command('verify')
     .description('Recompute the hash chain and report any edited, deleted or reordered entry (exit 1 if any)')
+    .option('--file <file>', 'verify an export (audit export --format jsonl) instead of the store; needs no database')
+    .option('--head <seq:hash>', 'with --file: the live head the export must reach (printed by audit export), to catch a cut-off end')
     .option('--json', 'print JSON', false)
-    .action(async (flags: { readonly json: boolean }, command: Command) => {
+    .action(async (flags: VerifyFlags, command: Command) => {
       ctx.json = flags.json;
-      let ok = false;
-      await withStore(ctx.project(command, 'audit verify'), async (store) => {
-        const result = await store.audit.verify();
-        ok = result.ok;
+      const report = (result: AuditVerification, what: string, extra = ''): void => {
         const out = ctx.output;
         if (flags.json) {
           out.out(JSON.stringify(result, null, 2));
           return;
         }
         if (result.ok) {
-          out.out(`${out.color.green(out.color.bold('Audit log intact:'))} ${result.entries} entries, every hash and link verified.`);
+          out.out(`${out.color.green(out.color.bold(`${what} intact:`))} ${result.entries} entries, every hash and link verified.${extra}`);
           return;
         }
-        out.err(`${out.color.red(out.color.bold('Audit log tampered:'))} ${result.problems.length} problem(s) in ${result.entries} entries`);
+        out.err(`${out.color.red(out.color.bold(`${what} tampered:`))} ${result.problems.length} problem(s) in ${result.entries} entries`);
         for (const p of result.problems) out.err(`  entry ${p.seq}: ${p.problem}: ${p.message}`);
+      };
+      if (flags.head !== undefined && flags.file === undefined) throw new StewardError('invalid-input', '--head only applies with --file');
+      if (flags.file !== undefined) {
+        const file = flags.file;
+        ctx.project(command, 'audit verify');
+        const head = flags.head === undefined ? undefined : parseAuditHead(flags.head);
+        if (flags.head !== undefined && head === undefined) {
+          throw new StewardError('invalid-input', `--head must be SEQ:HASH (a seq and a 64-digit hex hash), not "${flags.head}"`);
+        }
+        await access(file).catch(() => {
+          throw new StewardError('invalid-input', `--file: cannot read ${file}`);
+        });
+        const result = await verifyAuditFile(file, head);
+        const tail = result.lastSeq === 0 ? '' : ` Last entry ${result.lastSeq}, hash ${result.lastHash ?? ''}`;
+        const unchecked = result.headChecked ? '' : ' (compare it with the live head, or pass --head, to rule out entries cut off the end)';
+        report(result, `Export ${file}`, tail === '' ? '' : `${tail}${unchecked}.`);
+        return exit(result.ok ? 0 : 1);
+      }
+      let ok = false;
+      await withStore(ctx.project(command, 'audit verify'), async (store) => {
+        const result = await store.audit.verify();
+        ok = result.ok;
+        report(result, 'Audit log');
       });
       exit(ok ? 0 : 1);
     });
@@ -83,17 +116,16 @@ export function registerAudit(program: Command, ctx: CommandContext, exit: (code
     .action(async (flags: { readonly format: string; readonly out?: string }, command: Command) => {
       if (flags.format !== 'jsonl') throw new StewardError('invalid-input', `--format must be jsonl, not "${flags.format}"`);
       await withStore(ctx.project(command, 'audit export'), async (store) => {
-        const stream = flags.out ? createWriteStream(flags.out) : process.stdout;
-        const count = await store.audit.exportJsonl(
-          (line) =>
-            new Promise<void>((resolve, reject) => {
-              stream.write(`${line}\n`, (error) => (error ? reject(error) : resolve()));
-            }),
-        );
-        if (flags.out) {
-          await new Promise<void>((resolve) => (stream as ReturnType<typeof createWriteStream>).end(resolve));
-          ctx.output.err(`Exported ${count} audit entries to ${flags.out}`);
-        }
+        const file = flags.out ? createWriteStream(flags.out) : undefined;
+        if (file) await once(file, 'open');
+        const summary = await exportAuditJsonl(store.audit, file ?? process.stdout);
+        if (file) await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())));
+        const where = flags.out ? ` to ${flags.out}` : '';
+        const anchor =
+          summary.lastHash === null
+            ? ''
+            : `; last entry ${summary.lastSeq}, hash ${summary.lastHash}. Check it offline with \`steward audit verify --file ${flags.out ?? 'FILE'} --head ${summary.lastSeq}:${summary.lastHash}\``;
+        ctx.output.err(`Exported ${summary.entries} audit entries${where}${anchor}`);
       });
       exit(0);
     });

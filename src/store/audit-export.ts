@@ -1,0 +1,54 @@
+import { once } from 'node:events';
+import type { AuditLog } from './types.js';
+
+export interface AuditExportSummary {
+  readonly entries: number;
+  /** The last entry exported: with its hash, the anchor to check a copy against (`--head`). */
+  readonly lastSeq: number;
+  readonly lastHash: string | null;
+}
+
+/** Characters buffered before a write: few enough syscalls for a million lines, little memory. */
+const CHUNK_CHARS = 1 << 20;
+
+/**
+ * Streams the whole log to `sink` as JSON Lines, oldest first: one entry per line, each with its
+ * `hash`, in the exact canonical form that was hashed. Memory stays constant (a page of entries
+ * plus one chunk of text); a slow sink is waited for (backpressure), a failing one fails the export.
+ */
+export async function exportAuditJsonl(log: Pick<AuditLog, 'exportJsonl'>, sink: NodeJS.WritableStream): Promise<AuditExportSummary> {
+  let failure: Error | undefined;
+  const onError = (error: Error): void => {
+    failure ??= error;
+  };
+  sink.on('error', onError);
+  let buffer: string[] = [];
+  let buffered = 0;
+  let last: string | undefined;
+
+  const flush = async (): Promise<void> => {
+    if (failure) throw failure;
+    if (buffer.length === 0) return;
+    const chunk = buffer.join('');
+    buffer = [];
+    buffered = 0;
+    if (!sink.write(chunk)) {
+      await Promise.race([once(sink, 'drain'), once(sink, 'error')]);
+    }
+    if (failure) throw failure;
+  };
+
+  try {
+    const entries = await log.exportJsonl((line) => {
+      buffer.push(line);
+      buffered += line.length;
+      last = line;
+      return buffered >= CHUNK_CHARS ? flush() : undefined;
+    });
+    await flush();
+    const tail = last === undefined ? undefined : (JSON.parse(last) as { seq: number; hash: string });
+    return { entries, lastSeq: tail?.seq ?? 0, lastHash: tail?.hash ?? null };
+  } finally {
+    sink.off('error', onError);
+  }
+}

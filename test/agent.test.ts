@@ -63,7 +63,7 @@ describe('steward agent against a real PostgreSQL', () => {
     });
     const env = projectEnv();
     await applied(dir, env);
-    const agent = await startAgent(dir, env);
+    const agent = await startAgent(dir, env, ['--metrics-port', '0']);
     try {
       const admin = await adminClient();
       await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT 9`);
@@ -72,6 +72,11 @@ describe('steward agent against a real PostgreSQL', () => {
       await sqlIn(database, `GRANT DELETE ON ${schema}.${table} TO ${role}`);
       await waitFor(async () => !(await canOn(role, `${schema}.${table}`, 'DELETE')), 'the GRANT to be revoked');
       expect(await canOn(role, `${schema}.${table}`, 'SELECT')).toBe(true);
+      const port = /"port":(\d+),"msg":"serving metrics/.exec(agent.log())?.[1];
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/steward_drift_detected_total\{kind="PostgresRole"\} 1/);
+      expect(metrics).toMatch(/steward_drift_detected_total\{kind="PostgresGrant"\} 1/);
+      expect(metrics).toMatch(/steward_actions_total\{outcome="succeeded"\} 2/);
     } finally {
       expect(await agent.stop()).toBe(0);
     }

@@ -11,6 +11,7 @@ import type { AgentLogger } from './logger.js';
 import { ManifestWatcher } from './manifest-watch.js';
 import { loadProjectState, locatedDiagnostics, type ProjectState } from './project-state.js';
 import { RetryBook } from './retry.js';
+import type { AgentMetrics, Tracer } from './observability/index.js';
 import { Wakeup } from './wakeup.js';
 
 export interface AgentOptions {
@@ -24,8 +25,10 @@ export interface AgentOptions {
   readonly leaseMs?: number;
   /** Run one cycle and stop (for scripts and checks). */
   readonly once?: boolean;
-  /** Guardrail and cycle events, e.g. for metrics. */
-  readonly events?: GuardrailEvents & { cycle?(outcome: CycleOutcome, trigger: string, ms: number): void; approvalsPending?(n: number): void };
+  /** Prometheus metrics to keep up to date. */
+  readonly metrics?: AgentMetrics;
+  /** Traces of each reconcile (observe, plan, policy and apply spans). */
+  readonly tracer?: Tracer;
   /** Called once the agent watches and has finished its first cycle. */
   readonly onReady?: () => void;
 }
@@ -77,6 +80,7 @@ class RunningAgent {
   readonly #wake = new Wakeup();
   readonly #retries = new RetryBook();
   readonly #reported = new Map<string, string>();
+  readonly #driftSince = new Map<string, number>();
   readonly #watches = new Map<string, WatchHandle>();
   readonly #channels: Record<string, readonly WatchChannel[]> = {};
   #manifestProblems: readonly string[] = [];
@@ -97,8 +101,19 @@ class RunningAgent {
   ) {
     this.#state = state;
     this.#sessions = this.#newSessions();
-    this.#guardrails = new AgentGuardrails(state.autonomy.guardrails, store, actor, options.log, options.events);
+    this.#guardrails = new AgentGuardrails(state.autonomy.guardrails, store, actor, options.log, this.#guardrailEvents());
     if (store.backend === 'postgres') this.#leased = new Set();
+  }
+
+  #guardrailEvents(): GuardrailEvents {
+    const metrics = this.options.metrics;
+    return {
+      breakerState: (target, state) => metrics?.setBreakerState(target, state),
+      conflicted: (address) => {
+        metrics?.conflicted(address);
+        this.#log.warn({ address, alert: 'conflicted' }, 'two writers are fighting over this resource: marked conflicted, no longer reverted');
+      },
+    };
   }
 
   get #log(): AgentLogger {
@@ -149,11 +164,14 @@ class RunningAgent {
           reported: this.#reported,
           signal,
           trigger,
+          signalledAt: this.#wake.signalledAt,
+          metrics: this.options.metrics,
+          tracer: this.options.tracer,
+          driftSince: this.#driftSince,
         });
         failures = 0;
         const ms = Math.round(performance.now() - started);
         this.#lastCycle = { at: new Date().toISOString(), trigger, outcome };
-        this.options.events?.cycle?.(outcome, trigger, ms);
         this.#log.debug({ trigger, ms, ...outcome }, 'cycle done');
         if (outcome.busy) this.#wake.requestAfter(500, 'apply lock was busy');
         const retry = this.#retries.nextRetryInMs();
@@ -198,7 +216,7 @@ class RunningAgent {
     await old.closeAll();
     if (JSON.stringify(outcome.state.autonomy.guardrails) !== JSON.stringify(previous.guardrails)) {
       // New limits start with fresh counters (and flap budgets).
-      this.#guardrails = new AgentGuardrails(outcome.state.autonomy.guardrails, this.store, this.actor, this.#log, this.options.events);
+      this.#guardrails = new AgentGuardrails(outcome.state.autonomy.guardrails, this.store, this.actor, this.#log, this.#guardrailEvents());
     }
     this.#log.info({ files, resources: outcome.state.project.resources.length }, 'manifests reloaded');
     await this.#stopWatches();
@@ -259,7 +277,8 @@ class RunningAgent {
       try {
         if (ticks % 10 === 0) await this.store.changeRequests.expireDue(this.actor);
         const approved = await this.store.changeRequests.list({ statuses: ['approved'] });
-        this.options.events?.approvalsPending?.(await this.store.changeRequests.pendingCount());
+        this.options.metrics?.setApprovalsPending(await this.store.changeRequests.pendingCount());
+        this.options.metrics?.setPausedScopes((await this.store.pauses.active()).length);
         const mine = approved.filter((r) => !this.#leased || this.#leased.has(r.address));
         if (mine.length > 0) this.#wake.request('approval');
       } catch (error) {

@@ -7,6 +7,7 @@ import { autonomyFor, labelsOf, type ResolvedAutonomy, type ResourceAutonomy } f
 import { changeSummary, planHashOf } from './change-hash.js';
 import { destructiveReason } from './destructive.js';
 import type { AgentLogger } from './logger.js';
+import { SPAN, withSpan, type AgentMetrics, type Tracer } from './observability/index.js';
 import type { RetryBook } from './retry.js';
 
 /** Guards and counters the loop keeps across cycles (the guardrails). */
@@ -39,6 +40,12 @@ export interface CycleContext {
   readonly signal?: AbortSignal;
   /** Why this cycle runs (event, fingerprint, resync, approval...), for the log and the audit. */
   readonly trigger: string;
+  /** When the first of those reasons was signalled (performance.now()), for time-to-detect. */
+  readonly signalledAt: number;
+  readonly metrics?: AgentMetrics;
+  readonly tracer?: Tracer;
+  /** When each address was first seen drifted (performance.now()), for time-to-fix. */
+  readonly driftSince: Map<string, number>;
 }
 
 export interface CycleOutcome {
@@ -75,6 +82,19 @@ function autonomyOf(ctx: CycleContext, change: PlannedChange): ResourceAutonomy 
  * something to record.
  */
 export async function runCycle(ctx: CycleContext): Promise<CycleOutcome> {
+  if (!ctx.tracer) return cycle(ctx);
+  return withSpan(ctx.tracer, SPAN.reconcile, { 'steward.trigger': ctx.trigger, 'steward.resources': ctx.project.resources.length }, async (span) => {
+    const outcome = await cycle(ctx);
+    span.setAttributes({ 'steward.drifted': outcome.drifted, 'steward.acted': outcome.acted, 'steward.proposed': outcome.proposed, 'steward.failed': outcome.failed });
+    return outcome;
+  });
+}
+
+function step<T>(ctx: CycleContext, name: string, fn: () => Promise<T>): Promise<T> {
+  return ctx.tracer ? withSpan(ctx.tracer, name, {}, fn) : fn();
+}
+
+async function cycle(ctx: CycleContext): Promise<CycleOutcome> {
   const { store } = ctx;
   let lock;
   try {
@@ -91,9 +111,10 @@ export async function runCycle(ctx: CycleContext): Promise<CycleOutcome> {
     const desired = ctx.project.resources;
     const kinds = ctx.project.kinds;
     const pending = await store.unresolvedIntents();
-    const refreshed = await refreshAndPlan(store, desired, kinds, ctx.sessions, pending.length > 0 ? { runId: await startRun() } : undefined);
+    const recovery = pending.length > 0 ? { runId: await startRun() } : undefined;
+    const refreshed = await step(ctx, SPAN.observe, () => refreshAndPlan(store, desired, kinds, ctx.sessions, recovery));
     for (const r of refreshed.recoveries) ctx.log.warn({ address: r.address, action: r.action, outcome: r.outcome }, 'recovered an intent an interrupted run left pending');
-    const { plan, policy } = judge(ctx.policies, desired, refreshed.plan);
+    const { plan, policy } = await step(ctx, SPAN.policy, async () => judge(ctx.policies, desired, refreshed.plan));
     if (hasErrors(plan.diagnostics)) {
       ctx.log.error({ diagnostics: plan.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.address ?? ''} ${d.summary}`) }, 'the plan has errors; nothing is changed');
       summary = { error: 'the plan has errors' };
@@ -103,10 +124,19 @@ export async function runCycle(ctx: CycleContext): Promise<CycleOutcome> {
     const actionable = plan.changes.filter((c) => c.action !== 'no-op');
     await closeObsolete(ctx, new Set(actionable.map((c) => c.address as string)));
     for (const address of [...ctx.reported.keys()]) if (!actionable.some((c) => c.address === address)) ctx.reported.delete(address);
+    for (const address of [...ctx.driftSince.keys()]) if (!actionable.some((c) => c.address === address)) ctx.driftSince.delete(address);
+    for (const change of actionable) {
+      if (ctx.driftSince.has(change.address)) continue;
+      ctx.driftSince.set(change.address, performance.now());
+      ctx.metrics?.driftDetected(change.kind);
+      ctx.metrics?.observeTimeToDetect(change.kind, performance.now() - ctx.signalledAt);
+    }
     const denied = new Map(policy.denied.map((d) => [d.address as string, `${d.ruleId}: ${d.message}`]));
     const open = actionable.length > 0 ? await store.changeRequests.list({ statuses: ['pending', 'approved'] }) : [];
     const decisions: Decision[] = [];
-    for (const change of actionable) decisions.push(await decide(ctx, change, denied, open));
+    await step(ctx, SPAN.plan, async () => {
+      for (const change of actionable) decisions.push(await decide(ctx, change, denied, open));
+    });
     const fresh = decisions.filter((d) => !(d.kind === 'skip' && d.why === LEASED_ELSEWHERE) && ctx.reported.get(d.change.address) !== reportKey(d));
     const busy = decisions.some((d) => d.kind === 'act' || d.kind === 'propose');
     // Nothing new to say and nothing to do: no run, no audit entries (a persisting drift is reported once).
@@ -123,6 +153,7 @@ export async function runCycle(ctx: CycleContext): Promise<CycleOutcome> {
     for (const d of decisions) {
       if (d.kind !== 'propose') continue;
       await propose(ctx, d.change, d.why);
+      ctx.metrics?.action('proposed');
       proposed += 1;
     }
     let failed = 0;
@@ -130,7 +161,7 @@ export async function runCycle(ctx: CycleContext): Promise<CycleOutcome> {
       ctx.guards.startCycle();
       const selected = new Set(toAct.map((d) => d.change.address as string));
       const subset: PlanResult = { ...plan, changes: plan.changes.filter((c) => c.action === 'no-op' || selected.has(c.address)) };
-      const apply = await applyPlan(subset, {
+      const apply = await step(ctx, SPAN.apply, () => applyPlan(subset, {
         recorder: store,
         sessions: ctx.sessions,
         kinds,
@@ -140,13 +171,14 @@ export async function runCycle(ctx: CycleContext): Promise<CycleOutcome> {
         parallelism: ctx.parallelism,
         signal: ctx.signal,
         guard: ctx.guards.guard,
-      });
+      }));
       const requests = new Map(toAct.filter((d) => d.request).map((d) => [d.change.address as string, d.request!]));
       const byAddress = new Map(toAct.map((d) => [d.change.address as string, d.change]));
       for (const result of apply.results) {
         const change = byAddress.get(result.address);
         if (!change) continue;
         ctx.guards.settled(change, result);
+        ctx.metrics?.action(result.status === 'skipped' ? 'held' : result.status);
         if (result.status === 'failed') {
           failed += 1;
           const retry = ctx.retries.failed(change, planHashOf(change), result.error ?? 'failed');
@@ -154,6 +186,9 @@ export async function runCycle(ctx: CycleContext): Promise<CycleOutcome> {
         } else if (result.status === 'succeeded') {
           ctx.retries.succeeded(result.address);
           ctx.reported.delete(result.address);
+          const since = ctx.driftSince.get(result.address);
+          if (since !== undefined) ctx.metrics?.observeTimeToFix(change.kind, performance.now() - since);
+          ctx.driftSince.delete(result.address);
           ctx.log.info({ address: result.address, action: result.action, durationMs: result.durationMs }, 'reconciled');
         } else {
           ctx.log.warn({ address: result.address, reason: result.error }, 'a change was held back');

@@ -2,5 +2,4 @@ export * from './agent.js';
 export * from './approvals.js';
 export * from './autonomy.js';
 export * from './identity.js';
-export * from './log.js';
 export type * from './logger.js';

@@ -6,8 +6,13 @@ export class Wakeup {
   readonly #reasons = new Set<string>();
   #notify: (() => void) | undefined;
   readonly #timers = new Set<NodeJS.Timeout>();
+  #since: number | undefined;
+
+  /** When the oldest pending request arrived (performance.now()); set by `wait`'s return. */
+  signalledAt = 0;
 
   request(reason: string): void {
+    this.#since ??= performance.now();
     this.#reasons.add(reason);
     this.#notify?.();
   }
@@ -31,6 +36,7 @@ export class Wakeup {
           resolve();
         };
         const timer = setTimeout(() => {
+          this.#since ??= performance.now();
           this.#reasons.add(timeoutReason);
           done();
         }, Math.max(0, timeoutMs));
@@ -41,6 +47,8 @@ export class Wakeup {
     if (signal.aborted) return [];
     const reasons = [...this.#reasons];
     this.#reasons.clear();
+    this.signalledAt = this.#since ?? performance.now();
+    this.#since = undefined;
     return reasons;
   }
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { runAgent, stderrLogger } from '../../agent/index.js';
+import { runAgent } from '../../agent/index.js';
+import { AgentMetrics, createLogger, createTracing, startMetricsServer, type MetricsServer } from '../../agent/observability/index.js';
 import { StewardError } from '../../core/index.js';
 import type { CommandContext } from '../context.js';
 import { parseDuration } from '../duration.js';
@@ -10,6 +11,7 @@ interface AgentFlags {
   readonly fingerprintInterval?: string;
   readonly lease?: string;
   readonly logLevel: string;
+  readonly metricsPort?: string;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'];
@@ -31,10 +33,25 @@ export function registerAgent(program: Command, ctx: CommandContext, exit: (code
     .option('--fingerprint-interval <duration>', 'how often roles and memberships are fingerprinted (default 1s)')
     .option('--lease <duration>', 'replica lease period on a shared PostgreSQL store', '15s')
     .option('--log-level <level>', `one of ${LEVELS.join(', ')}`, 'info')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on this port (GET /metrics; 0 picks a free port)')
     .action(async (dir: string | undefined, flags: AgentFlags, command: Command) => {
       const base = ctx.project(command, 'agent');
       if (!LEVELS.includes(flags.logLevel)) throw new StewardError('invalid-input', `--log-level must be one of ${LEVELS.join(', ')}, not "${flags.logLevel}"`);
       const options = { ...base, dir: dir ?? base.dir };
+      const port = flags.metricsPort === undefined ? undefined : Number(flags.metricsPort);
+      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+        throw new StewardError('invalid-input', `--metrics-port must be a TCP port (0-65535), not "${flags.metricsPort}"`);
+      }
+      // JSON lines on standard error, redacted; standard output stays free for the operator.
+      const log = createLogger({ level: flags.logLevel, destination: process.stderr });
+      const metrics = new AgentMetrics();
+      const tracing = createTracing(process.env);
+      let server: MetricsServer | undefined;
+      if (port !== undefined) {
+        server = await startMetricsServer(port, metrics);
+        log.info({ port: server.port }, 'serving metrics on /metrics');
+      }
+      if (tracing.endpoint) log.info({ endpoint: tracing.endpoint }, 'exporting traces over OTLP');
       const controller = new AbortController();
       const stop = (): void => {
         if (controller.signal.aborted) return;
@@ -47,7 +64,9 @@ export function registerAgent(program: Command, ctx: CommandContext, exit: (code
         await runAgent(
           {
             project: options,
-            log: stderrLogger(flags.logLevel),
+            log,
+            metrics,
+            tracer: tracing.tracer,
             once: flags.once,
             resyncMs: duration('--resync', flags.resync),
             fingerprintMs: duration('--fingerprint-interval', flags.fingerprintInterval),
@@ -58,6 +77,8 @@ export function registerAgent(program: Command, ctx: CommandContext, exit: (code
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        await server?.close();
+        await tracing.shutdown();
       }
       exit(0);
     });

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DiagnosticsError, hasErrors, type DesiredResource, type KindDefinition, type Provider } from '../core/index.js';
 import { KINDS } from '../kinds/index.js';
 import { loadManifests } from '../manifest/index.js';
@@ -23,10 +23,13 @@ export interface LoadedProject {
   readonly kinds: ReadonlyMap<string, KindDefinition>;
 }
 
-/** Loads and validates the manifests; any error diagnostic stops the command (DiagnosticsError). */
+/**
+ * Loads and validates the manifests; any error diagnostic stops the command (DiagnosticsError).
+ * Files that validated cleanly are cached under `.steward/cache` (see `manifest/cache.ts`).
+ */
 export async function loadProject(options: Pick<ProjectOptions, 'dir'>): Promise<LoadedProject> {
   const dir = resolve(options.dir);
-  const result = await loadManifests(dir, { kinds: KINDS });
+  const result = await loadManifests(dir, { kinds: KINDS, cacheDir: join(dir, '.steward', 'cache', 'manifests') });
   if (hasErrors(result.diagnostics)) throw new DiagnosticsError(result.diagnostics);
   return { dir, resources: result.resources, files: result.files, kinds: KINDS };
 }

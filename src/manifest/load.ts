@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dedupeDiagnostics, sortDiagnostics, type DesiredResource, type Diagnostic, type KindDefinition } from '../core/index.js';
 import { KINDS } from '../kinds/index.js';
+import { openManifestCache } from './cache.js';
 import { displayPath, findManifestFiles, ioDiagnostic } from './files.js';
 import { resolveManifests } from './references.js';
 import { validateDocument, type DocumentOutcome } from './validate.js';
@@ -18,6 +19,11 @@ export interface LoadResult {
 export interface LoadOptions {
   /** The kinds manifests may declare; defaults to every built-in kind. */
   readonly kinds?: ReadonlyMap<string, KindDefinition>;
+  /**
+   * Where to keep parsed and validated files between runs (see `cache.ts`), e.g.
+   * `<project>/.steward/cache/manifests`; absent means no cache. Only `loadManifests` uses it.
+   */
+  readonly cacheDir?: string;
 }
 
 export interface ManifestText {
@@ -30,23 +36,42 @@ function finish(resources: readonly DesiredResource[], diagnostics: readonly Dia
   return { resources, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), files };
 }
 
+interface FileOutcomes {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly outcomes: readonly DocumentOutcome[];
+}
+
+/** Parses and validates one file on its own (what does not need the other files). */
+function validateFile(file: string, text: string, kinds: ReadonlyMap<string, KindDefinition>): FileOutcomes {
+  const parsed = parseManifestText(file, text);
+  const diagnostics: Diagnostic[] = [...parsed.diagnostics];
+  const outcomes: DocumentOutcome[] = [];
+  for (const document of parsed.documents) {
+    const outcome = validateDocument(document, kinds);
+    diagnostics.push(...outcome.diagnostics);
+    outcomes.push(outcome);
+  }
+  return { diagnostics, outcomes };
+}
+
+function resolveFiles(perFile: readonly FileOutcomes[], kinds: ReadonlyMap<string, KindDefinition>, files: readonly string[]): LoadResult {
+  const diagnostics: Diagnostic[] = perFile.flatMap((f) => f.diagnostics);
+  const resolved = resolveManifests(
+    perFile.flatMap((f) => f.outcomes),
+    kinds,
+  );
+  diagnostics.push(...resolved.diagnostics);
+  return finish(resolved.resources, diagnostics, files);
+}
+
 /** Parses and validates texts already read; never throws for bad input, which becomes diagnostics. */
 export function loadManifestTexts(files: readonly ManifestText[], options: LoadOptions = {}): LoadResult {
   const kinds = options.kinds ?? KINDS;
-  const diagnostics: Diagnostic[] = [];
-  const outcomes: DocumentOutcome[] = [];
-  for (const { file, text } of files) {
-    const parsed = parseManifestText(file, text);
-    diagnostics.push(...parsed.diagnostics);
-    for (const document of parsed.documents) {
-      const outcome = validateDocument(document, kinds);
-      diagnostics.push(...outcome.diagnostics);
-      outcomes.push(outcome);
-    }
-  }
-  const resolved = resolveManifests(outcomes, kinds);
-  diagnostics.push(...resolved.diagnostics);
-  return finish(resolved.resources, diagnostics, files.map((f) => f.file));
+  return resolveFiles(
+    files.map(({ file, text }) => validateFile(file, text, kinds)),
+    kinds,
+    files.map((f) => f.file),
+  );
 }
 
 /**
@@ -55,17 +80,34 @@ export function loadManifestTexts(files: readonly ManifestText[], options: LoadO
  * diagnostic, not an exception.
  */
 export async function loadManifests(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const kinds = options.kinds ?? KINDS;
   const found = await findManifestFiles(dir);
-  const texts: ManifestText[] = [];
+  const cache = options.cacheDir === undefined ? undefined : await openManifestCache(options.cacheDir, kinds);
   const diagnostics: Diagnostic[] = [...found.diagnostics];
+  const perFile: FileOutcomes[] = [];
+  const files: string[] = [];
+  const writes: Promise<void>[] = [];
   for (const absolute of found.files) {
     const file = displayPath(absolute);
+    let text: string;
     try {
-      texts.push({ file, text: await readFile(absolute, 'utf8') });
+      text = await readFile(absolute, 'utf8');
     } catch (error) {
       diagnostics.push(ioDiagnostic(`Cannot read ${file}.`, 'Check that the file exists and is readable.', { cause: error, file }));
+      continue;
     }
+    files.push(file);
+    const cached = await cache?.read(absolute, file, text);
+    if (cached !== undefined) {
+      perFile.push({ diagnostics: [], outcomes: cached });
+      continue;
+    }
+    const validated = validateFile(file, text, kinds);
+    perFile.push(validated);
+    // Only a file that reported nothing is cached: a problem is always found again, and located.
+    if (cache !== undefined && validated.diagnostics.length === 0) writes.push(cache.write(absolute, file, text, validated.outcomes));
   }
-  const loaded = loadManifestTexts(texts, options);
+  await Promise.all(writes);
+  const loaded = resolveFiles(perFile, kinds, files);
   return finish(loaded.resources, [...diagnostics, ...loaded.diagnostics], loaded.files);
 }

@@ -10,6 +10,11 @@ export interface SourceDocument {
   readonly lineCounter: LineCounter;
   /** The parser reported errors: the content is the parser's best guess and must not be validated. */
   readonly broken: boolean;
+  /**
+   * Locations already known (a document read from the manifest cache), by {@link locationKey};
+   * `locate` answers from here first, so a cached document is not parsed again to point at a field.
+   */
+  readonly knownLocations?: ReadonlyMap<string, SourceLocation>;
 }
 
 export interface ParsedFile {
@@ -127,9 +132,16 @@ function walk(source: SourceDocument, path: FieldPath): Found {
  * parent's key, or the parent itself at the top of the document.
  */
 export function locate(source: SourceDocument, path: FieldPath, at: 'key' | 'value'): SourceLocation {
+  const known = source.knownLocations?.get(locationKey(path, at));
+  if (known !== undefined) return known;
   const found = walk(source, path);
   const emptyValue = isScalar(found.node) && found.node.value === null && found.node.range?.[0] === found.node.range?.[1];
   const preferKey = at === 'key' || !found.complete || emptyValue || rangeStart(found.node) === undefined;
   const offset = (preferKey ? rangeStart(found.key) : undefined) ?? rangeStart(found.node) ?? rangeStart(source.document.contents) ?? 0;
   return locationAt(source.file, source.lineCounter, offset);
+}
+
+/** The key of a field's location in {@link SourceDocument.knownLocations}. */
+export function locationKey(path: FieldPath, at: 'key' | 'value'): string {
+  return `${at}:${JSON.stringify(path)}`;
 }

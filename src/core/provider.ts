@@ -22,7 +22,29 @@ export interface ProviderSession {
   delete(kind: string, name: string, spec: unknown): Promise<void>;
   /** Number of statements sent to the target so far, for measuring set-based observation. */
   readonly statementCount: number;
+  /** Optional: carries out many creates and updates together (see {@link BatchCapability}). */
+  readonly batch?: BatchCapability;
   close(): Promise<void>;
+}
+
+/** One change of a batch: what `create` or `update` would be called with. */
+export type BatchChange =
+  | { readonly action: 'create'; readonly resource: DesiredResource }
+  | { readonly action: 'update'; readonly resource: DesiredResource; readonly changes: readonly FieldChange[] };
+
+/**
+ * A session's ability to carry out many changes of one kind at once, with the same effect and the
+ * same locking as calling `create` / `update` for each, in far fewer round trips.
+ *
+ * Contract: `apply` is all or nothing per unit of atomicity of the target (for PostgreSQL, one
+ * transaction per database). When it throws, some units may have committed; the caller then
+ * carries the changes out one by one (creates and updates are idempotent), so exactly the change
+ * that fails is reported as failed. Verification stays with the caller (one `observe` for all).
+ */
+export interface BatchCapability {
+  /** Whether creates and updates of `kind` can go in a batch. */
+  accepts(kind: string): boolean;
+  apply(kind: string, changes: readonly BatchChange[]): Promise<void>;
 }
 
 /**

@@ -2,15 +2,19 @@ import {
   errorMessage,
   hashOf,
   type Attributes,
+  type BatchCapability,
+  type BatchChange,
   type JsonValue,
   type KindDefinition,
+  type ObservedResource,
   type PlannedChange,
+  type ProviderSession,
   type ResourceAddress,
 } from '../core/index.js';
 import { diffAttributes } from './diff.js';
 import type { PlanResult } from './planner.js';
 import type { PriorRecord } from './prior.js';
-import type { ApplyRecorder, RecordedState, StateAction } from './recorder.js';
+import type { ApplyRecorder, IntentCompletionRequest, IntentRequest, RecordedIntent, RecordedState, StateAction } from './recorder.js';
 import type { SessionPool } from './sessions.js';
 
 export type ChangeStatus = 'succeeded' | 'failed' | 'skipped';
@@ -53,11 +57,21 @@ export interface ApplyResult {
   readonly results: readonly ChangeResult[];
 }
 
+/** At most this many changes share one batch (intents, statements, verification and records). */
+export const BATCH_SIZE = 200;
+
 /**
  * Carries out a plan: walks the changes in dependency order with bounded parallelism. Each
  * mutation is recorded as an intent first (no record, no mutation), verified by observing again,
  * then written to the state. A failure stops the scheduling of everything that depends on it;
  * independent work and what is already running carries on, and every outcome is recorded.
+ *
+ * Creates and updates of one kind on one target that are ready together run as a batch when the
+ * provider's session can (see `BatchCapability`) and the recorder has the batch methods: the guard
+ * is asked for each change, then every intent is recorded in one transaction that commits before
+ * any of the batch's statements is sent, the statements go together, one `observe` verifies them
+ * all and one transaction writes the records and resolves the intents. If the batch's statements
+ * fail, its changes are carried out one by one, so exactly the failing change fails.
  */
 export async function applyPlan(plan: PlanResult, ctx: ApplyContext): Promise<ApplyResult> {
   const priorByAddress = new Map(ctx.prior.map((p) => [p.address, p]));
@@ -65,6 +79,7 @@ export async function applyPlan(plan: PlanResult, ctx: ApplyContext): Promise<Ap
 
   const results: ChangeResult[] = [];
   const actionable = plan.changes.filter((c) => c.action !== 'no-op');
+  // Changes not started yet; starting one removes it.
   const byAddress = new Map(actionable.map((c) => [c.address as string, c]));
   // Only dependencies that are themselves being changed gate a change; no-ops are already done.
   const waitingOn = new Map<string, number>();
@@ -79,10 +94,21 @@ export async function applyPlan(plan: PlanResult, ctx: ApplyContext): Promise<Ap
       else dependants.set(d, [change]);
     }
   }
-  const ready: PlannedChange[] = actionable.filter((c) => waitingOn.get(c.address) === 0);
-  // Next ready change to start. A moving index instead of shift(): shift moves every remaining
-  // element, and thousands of changes can be ready at once.
+  // Ready changes in the order they became ready, and the same ones by batch key. Moving indexes
+  // instead of shift(): shift moves every remaining element, and thousands can be ready at once.
+  const ready: PlannedChange[] = [];
   let next = 0;
+  const batchQueues = new Map<string, { readonly items: PlannedChange[]; next: number }>();
+  const enqueue = (change: PlannedChange): void => {
+    ready.push(change);
+    const key = batchKey(change);
+    if (key === undefined) return;
+    const queue = batchQueues.get(key);
+    if (queue) queue.items.push(change);
+    else batchQueues.set(key, { items: [change], next: 0 });
+  };
+  for (const change of actionable) if (waitingOn.get(change.address) === 0) enqueue(change);
+
   const running = new Set<Promise<void>>();
   const parallelism = Math.max(1, ctx.parallelism);
 
@@ -106,7 +132,42 @@ export async function applyPlan(plan: PlanResult, ctx: ApplyContext): Promise<Ap
     for (const dependant of dependants.get(change.address) ?? []) {
       const left = (waitingOn.get(dependant.address) ?? 1) - 1;
       waitingOn.set(dependant.address, left);
-      if (left === 0 && byAddress.has(dependant.address)) ready.push(dependant);
+      if (left === 0 && byAddress.has(dependant.address)) enqueue(dependant);
+    }
+  };
+  /** Takes up to `limit` more ready changes that can share a batch with `first`. */
+  const batchMates = (first: PlannedChange, limit: number): PlannedChange[] => {
+    const key = batchKey(first);
+    const queue = key === undefined ? undefined : batchQueues.get(key);
+    const mates: PlannedChange[] = [];
+    while (queue !== undefined && queue.next < queue.items.length && mates.length < limit && !ctx.signal?.aborted) {
+      const change = queue.items[queue.next++]!;
+      if (change === first || !byAddress.delete(change.address)) continue;
+      ctx.onEvent?.({ type: 'start', change });
+      mates.push(change);
+    }
+    return mates;
+  };
+  const runUnit = async (first: PlannedChange): Promise<void> => {
+    const started = Date.now();
+    const finish = (change: PlannedChange, outcome: Outcome): void => settle(change, resultOf(change, outcome, Date.now() - started));
+    let session: ProviderSession;
+    try {
+      session = await ctx.sessions.session(first.target);
+    } catch (error) {
+      finish(first, { status: 'failed', error: errorMessage(error) });
+      return;
+    }
+    const batch = session.batch;
+    if (batchKey(first) !== undefined && batch !== undefined && batch.accepts(first.kind) && ctx.recorder.recordIntents && ctx.recorder.completeIntents) {
+      await runBatch([first, ...batchMates(first, BATCH_SIZE - 1)], session, batch, ctx, priorByAddress, finish);
+      return;
+    }
+    try {
+      const held = await guarded(first, session, ctx, priorByAddress.get(first.address));
+      finish(first, held === undefined ? { status: 'succeeded' } : { status: 'skipped', error: `held back: ${held}` });
+    } catch (error) {
+      finish(first, { status: 'failed', error: errorMessage(error) });
     }
   };
 
@@ -119,19 +180,7 @@ export async function applyPlan(plan: PlanResult, ctx: ApplyContext): Promise<Ap
         continue;
       }
       ctx.onEvent?.({ type: 'start', change });
-      const started = Date.now();
-      const work: Promise<void> = guarded(change, ctx, priorByAddress.get(change.address)).then(
-        (held) =>
-          settle(
-            change,
-            held === undefined
-              ? { address: change.address, action: change.action, status: 'succeeded', durationMs: Date.now() - started }
-              : { address: change.address, action: change.action, status: 'skipped', error: `held back: ${held}`, durationMs: Date.now() - started },
-          ),
-        (error: unknown) =>
-          settle(change, { address: change.address, action: change.action, status: 'failed', error: errorMessage(error), durationMs: Date.now() - started }),
-      );
-      const tracked: Promise<void> = work.finally(() => running.delete(tracked));
+      const tracked: Promise<void> = runUnit(change).finally(() => running.delete(tracked));
       running.add(tracked);
     }
     if (running.size > 0) await Promise.race(running);
@@ -156,6 +205,20 @@ export async function applyPlan(plan: PlanResult, ctx: ApplyContext): Promise<Ap
     });
   }
   return { ok: results.every((r) => r.status === 'succeeded'), results };
+}
+
+type Outcome = { readonly status: 'succeeded' } | { readonly status: 'failed' | 'skipped'; readonly error: string };
+
+function resultOf(change: PlannedChange, outcome: Outcome, durationMs: number): ChangeResult {
+  return outcome.status === 'succeeded'
+    ? { address: change.address, action: change.action, status: 'succeeded', durationMs }
+    : { address: change.address, action: change.action, status: outcome.status, error: outcome.error, durationMs };
+}
+
+/** Creates and updates of one kind on one target may share a batch; other actions run alone. */
+function batchKey(change: PlannedChange): string | undefined {
+  if ((change.action !== 'create' && change.action !== 'update') || !change.desired) return undefined;
+  return `${change.target}\u0000${change.kind}\u0000${change.action}`;
 }
 
 function stateRecord(change: PlannedChange, observed: Attributes, providerId: string | undefined): RecordedState {
@@ -203,19 +266,8 @@ function pickComparable(r: PriorRecord | RecordedState): unknown {
   return { target: r.target, specHash: r.specHash, attributes: r.attributes, dependencies: [...r.dependencies].sort(), protect: r.protect, providerId: r.providerId ?? null };
 }
 
-/** Runs the change unless the guard holds it back; returns the guard's reason when it did. */
-async function guarded(change: PlannedChange, ctx: ApplyContext, prior: PriorRecord | undefined): Promise<string | undefined> {
-  const held = ctx.guard ? await ctx.guard(change) : undefined;
-  if (held !== undefined) return held;
-  await execute(change, ctx, prior);
-  return undefined;
-}
-
-async function execute(change: PlannedChange, ctx: ApplyContext, prior: PriorRecord | undefined): Promise<void> {
-  const kind = ctx.kinds.get(change.kind)!;
-  const session = await ctx.sessions.session(change.target);
-  const desiredAttrs = change.desired ? kind.desiredAttributes(change.name, change.desired.spec) : undefined;
-  const intent = await ctx.recorder.recordIntent({
+function intentRequest(change: PlannedChange, ctx: ApplyContext, desiredAttrs: Attributes | undefined): IntentRequest {
+  return {
     runId: ctx.runId,
     actor: ctx.actor,
     address: change.address,
@@ -223,7 +275,43 @@ async function execute(change: PlannedChange, ctx: ApplyContext, prior: PriorRec
     beforeHash: change.observed ? hashOf(change.observed) : null,
     afterHash: desiredAttrs ? hashOf(desiredAttrs) : null,
     detail: { fields: change.changes.map((c) => c.field), reason: change.reason, adopt: change.adopt },
-  });
+  };
+}
+
+/** Why the observed resource is not what the change was to produce, or undefined when it is. */
+function verificationProblem(change: PlannedChange, kind: KindDefinition, desiredAttrs: Attributes, found: ObservedResource | undefined): string | undefined {
+  if (!found) return `verification failed: it does not exist after the ${change.action}`;
+  const left = diffAttributes(desiredAttrs, found.attributes, kind.fields);
+  if (left.length === 0) return undefined;
+  const fields = left.map((c) => `${c.field} is ${JSON.stringify(c.before)}, expected ${JSON.stringify(c.after)}`).join('; ');
+  return `verification failed after the ${change.action}: ${fields}`;
+}
+
+function stateAction(change: PlannedChange): StateAction {
+  return change.action === 'update' && change.adopt ? 'adopt' : change.action === 'replace' ? 'replace' : change.action === 'create' ? 'create' : 'update';
+}
+
+/** Runs the change unless the guard holds it back; returns the guard's reason when it did. */
+async function guarded(change: PlannedChange, session: ProviderSession, ctx: ApplyContext, prior: PriorRecord | undefined): Promise<string | undefined> {
+  const held = ctx.guard ? await ctx.guard(change) : undefined;
+  if (held !== undefined) return held;
+  const kind = ctx.kinds.get(change.kind)!;
+  const desiredAttrs = change.desired ? kind.desiredAttributes(change.name, change.desired.spec) : undefined;
+  const intent = await ctx.recorder.recordIntent(intentRequest(change, ctx, desiredAttrs));
+  await carryOut(change, session, intent, ctx, prior, desiredAttrs);
+  return undefined;
+}
+
+/** The mutation of one change whose intent is recorded, its verification and its record. */
+async function carryOut(
+  change: PlannedChange,
+  session: ProviderSession,
+  intent: RecordedIntent,
+  ctx: ApplyContext,
+  prior: PriorRecord | undefined,
+  desiredAttrs: Attributes | undefined,
+): Promise<void> {
+  const kind = ctx.kinds.get(change.kind)!;
   try {
     switch (change.action) {
       case 'create':
@@ -250,14 +338,9 @@ async function execute(change: PlannedChange, ctx: ApplyContext, prior: PriorRec
       await ctx.recorder.resolveIntent(intent, { status: 'succeeded', afterHash: null });
       return;
     }
-    if (!found) throw new Error(`verification failed: it does not exist after the ${change.action}`);
-    const left = diffAttributes(desiredAttrs!, found.attributes, kind.fields);
-    if (left.length > 0) {
-      const fields = left.map((c) => `${c.field} is ${JSON.stringify(c.before)}, expected ${JSON.stringify(c.after)}`).join('; ');
-      throw new Error(`verification failed after the ${change.action}: ${fields}`);
-    }
-    const action: StateAction = change.action === 'update' && change.adopt ? 'adopt' : change.action === 'replace' ? 'replace' : change.action === 'create' ? 'create' : 'update';
-    await ctx.recorder.putResource(stateRecord(change, found.attributes, found.providerId), { runId: ctx.runId, action });
+    const problem = verificationProblem(change, kind, desiredAttrs!, found);
+    if (problem !== undefined || !found) throw new Error(problem);
+    await ctx.recorder.putResource(stateRecord(change, found.attributes, found.providerId), { runId: ctx.runId, action: stateAction(change) });
     await ctx.recorder.resolveIntent(intent, { status: 'succeeded', afterHash: hashOf(found.attributes) });
   } catch (error) {
     await ctx.recorder
@@ -265,4 +348,116 @@ async function execute(change: PlannedChange, ctx: ApplyContext, prior: PriorRec
       .catch(() => undefined /* stays pending: the next run re-observes and reconciles it */);
     throw error;
   }
+}
+
+interface Prepared {
+  readonly change: PlannedChange;
+  readonly kind: KindDefinition;
+  readonly desiredAttrs: Attributes;
+}
+
+/**
+ * One batch of creates or updates of one kind on one target (see `applyPlan`). Every change is
+ * finished exactly once, through `finish`.
+ */
+async function runBatch(
+  changes: readonly PlannedChange[],
+  session: ProviderSession,
+  batch: BatchCapability,
+  ctx: ApplyContext,
+  prior: ReadonlyMap<string, PriorRecord>,
+  finish: (change: PlannedChange, outcome: Outcome) => void,
+): Promise<void> {
+  const recordIntents = ctx.recorder.recordIntents!.bind(ctx.recorder);
+  const completeIntents = ctx.recorder.completeIntents!.bind(ctx.recorder);
+  const failed = (error: unknown): Outcome => ({ status: 'failed', error: errorMessage(error) });
+  // The guard, for each change, before any intent: a reason holds that change back alone.
+  const allowed: Prepared[] = [];
+  for (const change of changes) {
+    try {
+      const held = ctx.guard ? await ctx.guard(change) : undefined;
+      if (held !== undefined) {
+        finish(change, { status: 'skipped', error: `held back: ${held}` });
+        continue;
+      }
+      const kind = ctx.kinds.get(change.kind)!;
+      allowed.push({ change, kind, desiredAttrs: kind.desiredAttributes(change.name, change.desired!.spec) });
+    } catch (error) {
+      finish(change, failed(error));
+    }
+  }
+  if (allowed.length === 0) return;
+
+  // Every intent committed before any statement of the batch is sent (record before mutate).
+  let intents: readonly RecordedIntent[];
+  try {
+    intents = await recordIntents(allowed.map((p) => intentRequest(p.change, ctx, p.desiredAttrs)));
+    if (intents.length !== allowed.length) throw new Error(`${intents.length} intents were recorded for ${allowed.length} changes`);
+  } catch (error) {
+    for (const p of allowed) finish(p.change, failed(error));
+    return;
+  }
+
+  const kind = allowed[0]!.change.kind;
+  try {
+    await batch.apply(
+      kind,
+      allowed.map(({ change }): BatchChange =>
+        change.action === 'create' ? { action: 'create', resource: change.desired! } : { action: 'update', resource: change.desired!, changes: change.changes },
+      ),
+    );
+  } catch {
+    // Something in the batch failed: one by one (creates and updates are idempotent), each under
+    // the intent already recorded, so exactly the change that fails is reported.
+    for (const [i, p] of allowed.entries()) {
+      try {
+        await carryOut(p.change, session, intents[i]!, ctx, prior.get(p.change.address), p.desiredAttrs);
+        finish(p.change, { status: 'succeeded' });
+      } catch (error) {
+        finish(p.change, failed(error));
+      }
+    }
+    return;
+  }
+
+  let found: ReadonlyMap<string, ObservedResource>;
+  try {
+    found = await session.observe(
+      kind,
+      allowed.map(({ change }) => ({ name: change.name, spec: change.desired!.spec })),
+    );
+  } catch (error) {
+    const outcome = failed(error);
+    await completeIntents(allowed.map((_, i) => ({ intent: intents[i]!, outcome: { status: 'failed', error: errorMessage(error) } }))).catch(
+      () => undefined /* stays pending: the next run re-observes and reconciles them */,
+    );
+    for (const p of allowed) finish(p.change, outcome);
+    return;
+  }
+
+  const verdicts = allowed.map((p, i): { readonly prepared: Prepared; readonly outcome: Outcome; readonly request: IntentCompletionRequest } => {
+    const live = found.get(p.change.name);
+    const problem = verificationProblem(p.change, p.kind, p.desiredAttrs, live);
+    if (problem !== undefined || !live) {
+      const message = problem ?? 'verification failed';
+      return { prepared: p, outcome: { status: 'failed', error: message }, request: { intent: intents[i]!, outcome: { status: 'failed', error: message } } };
+    }
+    return {
+      prepared: p,
+      outcome: { status: 'succeeded' },
+      request: {
+        intent: intents[i]!,
+        outcome: { status: 'succeeded', afterHash: hashOf(live.attributes) },
+        put: { record: stateRecord(p.change, live.attributes, live.providerId), change: { runId: ctx.runId, action: stateAction(p.change) } },
+      },
+    };
+  });
+  try {
+    await completeIntents(verdicts.map((v) => v.request));
+  } catch (error) {
+    // Not recorded: the intents stay pending and the next run re-observes and reconciles them.
+    for (const v of verdicts) finish(v.prepared.change, failed(error));
+    return;
+  }
+  for (const v of verdicts) finish(v.prepared.change, v.outcome);
 }

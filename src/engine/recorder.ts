@@ -23,25 +23,46 @@ export interface RecordedState {
 
 export type StateAction = 'create' | 'update' | 'replace' | 'delete' | 'adopt' | 'refresh' | 'recover';
 
+/** What an intent records before its mutation. */
+export interface IntentRequest {
+  readonly runId: string;
+  readonly actor: string;
+  readonly address: string;
+  readonly action: string;
+  readonly beforeHash: string | null;
+  readonly afterHash: string | null;
+  readonly detail?: unknown;
+}
+
+export interface IntentResolution {
+  readonly status: 'succeeded' | 'failed' | 'recovered';
+  readonly afterHash?: string | null;
+  readonly error?: string;
+  readonly detail?: unknown;
+}
+
+/** One intent resolved in a batch, with the state record its success wrote. */
+export interface IntentCompletionRequest {
+  readonly intent: RecordedIntent;
+  readonly outcome: IntentResolution;
+  readonly put?: { readonly record: RecordedState; readonly change: { readonly runId: string; readonly action: StateAction } };
+}
+
 /**
  * What the executor needs from the state store. Contract: `recordIntent` writes the intent and its
  * audit entry atomically and throws if it cannot — the executor then does not call the provider
- * (fail closed).
+ * (fail closed). The batch methods keep that contract for many intents at once.
  */
 export interface ApplyRecorder {
-  recordIntent(intent: {
-    readonly runId: string;
-    readonly actor: string;
-    readonly address: string;
-    readonly action: string;
-    readonly beforeHash: string | null;
-    readonly afterHash: string | null;
-    readonly detail?: unknown;
-  }): Promise<RecordedIntent>;
-  resolveIntent(
-    intent: RecordedIntent,
-    outcome: { readonly status: 'succeeded' | 'failed' | 'recovered'; readonly afterHash?: string | null; readonly error?: string; readonly detail?: unknown },
-  ): Promise<void>;
+  recordIntent(intent: IntentRequest): Promise<RecordedIntent>;
+  resolveIntent(intent: RecordedIntent, outcome: IntentResolution): Promise<void>;
+  /**
+   * Optional (batches need it): records every intent with its audit entry in one transaction, or
+   * none of them (then it throws and nothing may be mutated).
+   */
+  recordIntents?(intents: readonly IntentRequest[]): Promise<readonly RecordedIntent[]>;
+  /** Optional (batches need it): writes the records and resolves the intents, with their audit entries, in one transaction. */
+  completeIntents?(items: readonly IntentCompletionRequest[]): Promise<void>;
   putResource(record: RecordedState, change: { readonly runId: string; readonly action: StateAction }): Promise<unknown>;
   removeResource(address: string, change: { readonly runId: string; readonly action: StateAction }): Promise<void>;
   readonly audit: {

@@ -5,7 +5,7 @@ import { auditJson, type AuditRow } from './audit-hash.js';
 import { fetchAuditPage, fetchAuditPageFast } from './audit-pages.js';
 import { AuditChainChecker, type AuditHead } from './audit-verify.js';
 import { toJsonValue } from './json.js';
-import type { SqlClient, SqlQueryable } from './sql-client.js';
+import type { SqlClient, SqlParam, SqlQueryable } from './sql-client.js';
 import type { AuditEntry, AuditFilter, AuditInput, AuditLog, AuditOutcome, AuditVerification } from './types.js';
 
 /** Entries per page when streaming; large enough that a million entries take ~100 queries. */
@@ -23,20 +23,12 @@ export function auditWriteFailed(error: unknown): StewardError {
   );
 }
 
-/**
- * Appends one entry inside the caller's transaction (so it commits or rolls back with whatever
- * it records). Appends are serialised by locking the one-row head: each reads the last seq and
- * hash, inserts seq + 1 linked to that hash, and moves the head, all before commit.
- */
-export async function appendAuditEntry(tx: SqlQueryable, input: AuditInput): Promise<AuditEntry> {
+/** The entry that follows `prevHash` at `seq`, and the row that stores it. */
+function chainEntry(input: AuditInput, seq: number, prevHash: string): { readonly entry: AuditEntry; readonly row: AuditRow } {
   if (!OUTCOMES.has(input.outcome)) throw new Error(`unknown audit outcome '${String(input.outcome)}'`);
-  const [head] = await tx.query<{ last_seq: string; last_hash: string }>(
-    'SELECT last_seq::text AS last_seq, last_hash FROM steward.audit_head WHERE id = 1 FOR UPDATE',
-  );
-  if (head === undefined) throw new Error('the audit head record is missing');
   const detail = toJsonValue(input.detail);
   const content = {
-    seq: Number(head.last_seq) + 1,
+    seq,
     time: new Date().toISOString(),
     actor: input.actor,
     runId: input.runId,
@@ -47,35 +39,73 @@ export async function appendAuditEntry(tx: SqlQueryable, input: AuditInput): Pro
     outcome: input.outcome,
     error: input.error,
     detail,
-    prevHash: head.last_hash,
+    prevHash,
   };
   // The definition of the hash: canonical JSON of every field but `hash` (throws on text that has
   // no canonical form, such as lone surrogates, which fails the write closed).
   const canonical = canonicalJson(content);
   const row: AuditRow = { ...content, detail: detail === null ? null : canonicalJson(detail), hash: sha256Hex(canonical) };
   if (auditJson(row) !== canonical) throw new Error(`entry ${row.seq} has no stable canonical form`);
-  await tx.query(
-    `INSERT INTO steward.audit_log (seq, "time", actor, run_id, address, action, before_hash, after_hash, outcome,
-                                    error, detail, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [
-      row.seq,
-      row.time,
-      row.actor,
-      row.runId,
-      row.address,
-      row.action,
-      row.beforeHash,
-      row.afterHash,
-      row.outcome,
-      row.error,
-      row.detail,
-      row.prevHash,
-      row.hash,
-    ],
+  return { entry: { ...content, detail, hash: row.hash }, row };
+}
+
+async function lockHead(tx: SqlQueryable): Promise<{ readonly lastSeq: number; readonly lastHash: string }> {
+  const [head] = await tx.query<{ last_seq: string; last_hash: string }>(
+    'SELECT last_seq::text AS last_seq, last_hash FROM steward.audit_head WHERE id = 1 FOR UPDATE',
   );
-  await tx.query('UPDATE steward.audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1', [row.seq, row.hash]);
-  return { ...content, detail, hash: row.hash };
+  if (head === undefined) throw new Error('the audit head record is missing');
+  return { lastSeq: Number(head.last_seq), lastHash: head.last_hash };
+}
+
+/**
+ * Appends one entry inside the caller's transaction (so it commits or rolls back with whatever
+ * it records). Appends are serialised by locking the one-row head: each reads the last seq and
+ * hash, inserts seq + 1 linked to that hash, and moves the head, all before commit.
+ */
+export async function appendAuditEntry(tx: SqlQueryable, input: AuditInput): Promise<AuditEntry> {
+  const [entry] = await appendAuditEntries(tx, [input]);
+  if (entry === undefined) throw new Error('the audit entry was not appended');
+  return entry;
+}
+
+/**
+ * Appends several entries, chained in order, inside the caller's transaction: the head is locked
+ * and moved once, and the rows are inserted with one statement. Same contract as one append.
+ */
+export async function appendAuditEntries(tx: SqlQueryable, inputs: readonly AuditInput[]): Promise<readonly AuditEntry[]> {
+  if (inputs.length === 0) return [];
+  const head = await lockHead(tx);
+  const entries: AuditEntry[] = [];
+  const rows: AuditRow[] = [];
+  let seq = head.lastSeq;
+  let prevHash = head.lastHash;
+  for (const input of inputs) {
+    seq += 1;
+    const { entry, row } = chainEntry(input, seq, prevHash);
+    prevHash = row.hash;
+    entries.push(entry);
+    rows.push(row);
+  }
+  const values = (r: AuditRow): SqlParam[] => [r.seq, r.time, r.actor, r.runId, r.address, r.action, r.beforeHash, r.afterHash, r.outcome, r.error, r.detail, r.prevHash, r.hash];
+  if (rows.length === 1) {
+    await tx.query(
+      `INSERT INTO steward.audit_log (seq, "time", actor, run_id, address, action, before_hash, after_hash, outcome,
+                                      error, detail, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      values(rows[0]!),
+    );
+  } else {
+    // One statement for the whole batch: the rows travel as one JSON array of arrays (text stays exact).
+    await tx.query(
+      `INSERT INTO steward.audit_log (seq, "time", actor, run_id, address, action, before_hash, after_hash, outcome,
+                                      error, detail, prev_hash, hash)
+       SELECT (r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8, r->>9, r->>10, r->>11, r->>12
+         FROM jsonb_array_elements($1::jsonb) AS r`,
+      [JSON.stringify(rows.map(values))],
+    );
+  }
+  await tx.query('UPDATE steward.audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1', [seq, prevHash]);
+  return entries;
 }
 
 async function readHead(q: SqlQueryable): Promise<AuditHead | undefined> {

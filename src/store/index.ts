@@ -19,6 +19,7 @@ export type {
   HistoryEntry,
   HolderInfo,
   Intent,
+  IntentCompletion,
   IntentInput,
   IntentOutcome,
   OpenStoreOptions,

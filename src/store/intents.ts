@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { StewardError } from '../core/errors.js';
 import type { JsonValue } from '../core/resource.js';
-import { appendAuditEntry, auditWriteFailed } from './audit-log.js';
+import { appendAuditEntries, appendAuditEntry, auditWriteFailed } from './audit-log.js';
 import { isUuid } from './ids.js';
 import { nullableJsonParam, toJsonValue } from './json.js';
 import { isoTimestamp, type SqlClient } from './sql-client.js';
-import type { Intent, IntentInput, IntentOutcome } from './types.js';
+import { putResourcesIn } from './state-repo.js';
+import type { Intent, IntentCompletion, IntentInput, IntentOutcome } from './types.js';
 
 export interface IntentRepository {
   recordIntent(intent: IntentInput): Promise<Intent>;
+  recordIntents(intents: readonly IntentInput[]): Promise<readonly Intent[]>;
   resolveIntent(intent: Intent, outcome: IntentOutcome): Promise<void>;
+  completeIntents(items: readonly IntentCompletion[]): Promise<void>;
   unresolvedIntents(): Promise<readonly Intent[]>;
 }
 
@@ -94,6 +97,100 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
       } catch (error) {
         throw auditWriteFailed(error);
       }
+    },
+
+    async recordIntents(intents: readonly IntentInput[]): Promise<readonly Intent[]> {
+      if (intents.length === 0) return [];
+      const ids = intents.map(() => randomUUID());
+      try {
+        return await client.transaction(async (tx) => {
+          const rows = await tx.query<IntentRow>(
+            `INSERT INTO steward.intents (id, run_id, actor, address, action, before_hash, after_hash, detail)
+             SELECT (e->>0)::uuid, (e->>1)::uuid, e->>2, e->>3, e->>4, e->>5, e->>6,
+                    CASE WHEN jsonb_typeof(e->7) = 'null' THEN NULL ELSE e->7 END
+               FROM jsonb_array_elements($1::jsonb) AS e
+             RETURNING ${INTENT_COLUMNS}`,
+            [
+              JSON.stringify(
+                intents.map((intent, i) => [ids[i], intent.runId, intent.actor, intent.address, intent.action, intent.beforeHash, intent.afterHash, toJsonValue(intent.detail)]),
+              ),
+            ],
+          );
+          const byId = new Map(rows.map((row) => [row.id, toIntent(row)]));
+          await appendAuditEntries(
+            tx,
+            intents.map((intent, i) => ({
+              actor: intent.actor,
+              runId: intent.runId,
+              address: intent.address,
+              action: intent.action,
+              beforeHash: intent.beforeHash,
+              afterHash: intent.afterHash,
+              outcome: 'pending' as const,
+              error: null,
+              detail: auditDetail(ids[i]!, intent.detail),
+            })),
+          );
+          return ids.map((id) => {
+            const recorded = byId.get(id);
+            if (recorded === undefined) throw new Error(`intent ${id} was not returned`);
+            return recorded;
+          });
+        });
+      } catch (error) {
+        throw auditWriteFailed(error);
+      }
+    },
+
+    async completeIntents(items: readonly IntentCompletion[]): Promise<void> {
+      if (items.length === 0) return;
+      for (const { intent, outcome } of items) {
+        if (!OUTCOMES.has(outcome.status)) {
+          throw new StewardError('invalid-input', `unknown intent outcome '${String(outcome.status)}'`);
+        }
+        if (!isUuid(intent.id)) throw new StewardError('not-found', `intent '${intent.id}' is not pending (unknown or already resolved)`);
+      }
+      const afterHashOf = (item: IntentCompletion): string | null => (item.outcome.afterHash === undefined ? item.intent.afterHash : item.outcome.afterHash);
+      let missing: readonly string[] = [];
+      try {
+        await client.transaction(async (tx) => {
+          await putResourcesIn(
+            tx,
+            items.flatMap((i) => (i.put === undefined ? [] : [i.put])),
+          );
+          const resolved = new Set(
+            (
+              await tx.query<{ id: string }>(
+                `UPDATE steward.intents i SET status = e->>1, after_hash = e->>2, error = e->>3, resolved_at = now()
+                   FROM jsonb_array_elements($1::jsonb) AS e
+                  WHERE i.id = (e->>0)::uuid AND i.status = 'pending'
+                  RETURNING i.id::text AS id`,
+                [JSON.stringify(items.map((item) => [item.intent.id, item.outcome.status, afterHashOf(item), item.outcome.error ?? null]))],
+              )
+            ).map((r) => r.id),
+          );
+          missing = items.filter((item) => !resolved.has(item.intent.id)).map((item) => item.intent.id);
+          await appendAuditEntries(
+            tx,
+            items
+              .filter((item) => resolved.has(item.intent.id))
+              .map((item) => ({
+                actor: item.intent.actor,
+                runId: item.intent.runId,
+                address: item.intent.address,
+                action: item.intent.action,
+                beforeHash: item.intent.beforeHash,
+                afterHash: afterHashOf(item),
+                outcome: item.outcome.status,
+                error: item.outcome.error ?? null,
+                detail: auditDetail(item.intent.id, item.outcome.detail),
+              })),
+          );
+        });
+      } catch (error) {
+        throw auditWriteFailed(error);
+      }
+      if (missing.length > 0) throw new StewardError('not-found', `intent(s) ${missing.join(', ')} not pending (unknown or already resolved)`);
     },
 
     async resolveIntent(intent: Intent, outcome: IntentOutcome): Promise<void> {

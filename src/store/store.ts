@@ -39,6 +39,8 @@ export function createStore(parts: StoreParts): Store {
     finishRun: (runId, status, summary) => runs.finishRun(runId, status, summary),
     recordIntent: (intent) => intents.recordIntent(intent),
     resolveIntent: (intent, outcome) => intents.resolveIntent(intent, outcome),
+    recordIntents: (list) => intents.recordIntents(list),
+    completeIntents: (items) => intents.completeIntents(items),
     unresolvedIntents: () => intents.unresolvedIntents(),
     audit: createAuditLog(client),
     pauses: createPauseStore(client),

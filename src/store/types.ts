@@ -110,6 +110,13 @@ export interface IntentOutcome {
   readonly detail?: unknown;
 }
 
+/** One intent to resolve in a batch, with the state record its success wrote (see `Store.completeIntents`). */
+export interface IntentCompletion {
+  readonly intent: Intent;
+  readonly outcome: IntentOutcome;
+  readonly put?: { readonly record: StateRecordInput; readonly change: ResourceChange };
+}
+
 export type AuditOutcome = 'pending' | 'succeeded' | 'failed' | 'recovered' | 'info';
 
 export interface AuditInput {
@@ -205,6 +212,14 @@ export interface Store {
   recordIntent(intent: IntentInput): Promise<Intent>;
   /** Marks the intent resolved and appends the outcome's audit entry, in one transaction. */
   resolveIntent(intent: Intent, outcome: IntentOutcome): Promise<void>;
+  /** `recordIntent` for several mutations at once: every intent and audit entry in one transaction, or none. */
+  recordIntents(intents: readonly IntentInput[]): Promise<readonly Intent[]>;
+  /**
+   * Resolves several intents in one transaction: writes each `put` record (as `putResource`
+   * would), marks the intents resolved and appends their outcomes' audit entries. All or nothing;
+   * throws `not-found` after committing the rest if an intent was not pending.
+   */
+  completeIntents(items: readonly IntentCompletion[]): Promise<void>;
   /** Intents never resolved (e.g. the process was killed mid-mutation), oldest first. */
   unresolvedIntents(): Promise<readonly Intent[]>;
 

@@ -1,5 +1,9 @@
 type Query = (text: string, params?: readonly unknown[]) => Promise<unknown>;
 
+/** The statement that takes one catalog lock, with parameters (namespace, key). */
+export const CATALOG_LOCK_SQL = 'SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))';
+export const CATALOG_LOCK_NAMESPACE = 'steward.catalog';
+
 /**
  * Serialises catalog writes to the same object for the rest of the transaction. Concurrent
  * GRANT/ALTER statements on one catalog row fail with "tuple concurrently updated"; every handler
@@ -8,7 +12,7 @@ type Query = (text: string, params?: readonly unknown[]) => Promise<unknown>;
  */
 export async function lockCatalogObjects(query: Query, keys: readonly string[]): Promise<void> {
   for (const key of [...new Set(keys)].sort()) {
-    await query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['steward.catalog', key]);
+    await query(CATALOG_LOCK_SQL, [CATALOG_LOCK_NAMESPACE, key]);
   }
 }
 

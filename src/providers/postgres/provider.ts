@@ -1,5 +1,6 @@
 import { StewardError, type DesiredResource, type Provider, type ProviderSession } from '../../core/index.js';
 import { POSTGRES_INSTANCE, type PostgresInstanceSpec } from '../../kinds/index.js';
+import { batchCapability } from './batch.js';
 import { connectInstance, type ConnectOptions } from './connection.js';
 import { databaseHandler } from './database.js';
 import type { KindHandler } from './kind-handler.js';
@@ -35,6 +36,7 @@ export function postgresProvider(options: ConnectOptions = DEFAULT_CONNECT_OPTIO
         get statementCount() {
           return conn.statementCount;
         },
+        batch: batchCapability(conn, handlerFor),
         close: () => conn.close(),
       };
     },

@@ -1,0 +1,134 @@
+import type pg from 'pg';
+import { StewardError, type BatchCapability, type BatchChange } from '../../core/index.js';
+import {
+  POSTGRES_DEFAULT_PRIVILEGES,
+  POSTGRES_GRANT,
+  POSTGRES_ROLE,
+  POSTGRES_ROLE_MEMBERSHIP,
+  POSTGRES_SCHEMA,
+} from '../../kinds/index.js';
+import type { DatabaseConnection, InstanceConnection } from './connection.js';
+import type { KindHandler } from './kind-handler.js';
+import { CATALOG_LOCK_NAMESPACE, CATALOG_LOCK_SQL } from './object-lock.js';
+import { literal } from './quote.js';
+
+/**
+ * Kinds whose create and update are plain statements that may share a transaction with others of
+ * their kind. Not databases: CREATE DATABASE cannot run inside a transaction.
+ */
+const BATCHABLE: ReadonlySet<string> = new Set([POSTGRES_ROLE, POSTGRES_SCHEMA, POSTGRES_GRANT, POSTGRES_ROLE_MEMBERSHIP, POSTGRES_DEFAULT_PRIVILEGES]);
+
+/** The statements of a batch bound for one database, and the catalog locks they need. */
+interface Script {
+  readonly locks: Set<string>;
+  readonly statements: string[];
+}
+
+function notBatchable(reason: string): StewardError {
+  return new StewardError('internal', `this change cannot be batched: ${reason}`);
+}
+
+/** The result a recorded statement returns: reading it means the change needs a real round trip. */
+function unreadable<R extends pg.QueryResultRow>(): pg.QueryResult<R> {
+  const refuse = (): never => {
+    throw notBatchable('it reads what a statement returns');
+  };
+  return {
+    get command() {
+      return refuse();
+    },
+    get rowCount() {
+      return refuse();
+    },
+    get oid() {
+      return refuse();
+    },
+    get fields() {
+      return refuse();
+    },
+    get rows() {
+      return refuse();
+    },
+  };
+}
+
+/**
+ * A stand-in for the instance connection that records what a kind handler would send, by
+ * database, instead of sending it. The handlers run unchanged, so a batch says exactly what one
+ * by one would: catalog locks are collected (and later taken together, sorted), statements with
+ * parameters or whose results are read are refused (the batch then falls back to one by one).
+ */
+function recordingConnection(conn: InstanceConnection, scripts: Map<string, Script>): InstanceConnection {
+  const scriptOf = (database: string): Script => {
+    let script = scripts.get(database);
+    if (script === undefined) {
+      script = { locks: new Set(), statements: [] };
+      scripts.set(database, script);
+    }
+    return script;
+  };
+  const recorder = (database: string) => {
+    const script = scriptOf(database);
+    return async <R extends pg.QueryResultRow>(text: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>> => {
+      if (text === CATALOG_LOCK_SQL && params?.[0] === CATALOG_LOCK_NAMESPACE && typeof params[1] === 'string') {
+        script.locks.add(params[1]);
+      } else if (params !== undefined && params.length > 0) {
+        throw notBatchable('a statement takes parameters');
+      } else {
+        script.statements.push(text);
+      }
+      return unreadable<R>();
+    };
+  };
+  const databaseOf = (name: string): DatabaseConnection => {
+    const query = recorder(name);
+    return { database: name, query, transaction: (fn) => fn(query) };
+  };
+  const primary = databaseOf(conn.defaultDatabase);
+  return {
+    address: conn.address,
+    serverVersion: conn.serverVersion,
+    defaultDatabase: conn.defaultDatabase,
+    database: (name) => (name === conn.defaultDatabase ? primary : databaseOf(name)),
+    query: primary.query,
+    transaction: primary.transaction,
+    statementCount: 0,
+    close: async () => undefined,
+  };
+}
+
+/** One script: the catalog locks first, sorted (as every writer takes them), then the statements. */
+function scriptText(script: Script): string {
+  const locks = [...script.locks]
+    .sort()
+    .map((key) => `SELECT pg_advisory_xact_lock(hashtext(${literal(CATALOG_LOCK_NAMESPACE)}), hashtext(${literal(key)}))`);
+  return [...locks, ...script.statements].map((s) => `${s};`).join('\n');
+}
+
+/**
+ * Batches for the PostgreSQL provider: the handlers' statements for every change, sent as one
+ * script in one transaction per database (lock_timeout applies as for any statement of the session).
+ */
+export function batchCapability(conn: InstanceConnection, handlerFor: (kind: string) => KindHandler): BatchCapability {
+  return {
+    accepts: (kind) => BATCHABLE.has(kind),
+    async apply(kind: string, changes: readonly BatchChange[]): Promise<void> {
+      if (!BATCHABLE.has(kind)) throw notBatchable(`${kind} is not batched`);
+      const handler = handlerFor(kind);
+      const scripts = new Map<string, Script>();
+      const recording = recordingConnection(conn, scripts);
+      for (const change of changes) {
+        if (change.resource.kind !== kind) throw notBatchable(`${change.resource.address} is not a ${kind}`);
+        if (change.action === 'create') await handler.create(recording, change.resource);
+        else await handler.update(recording, change.resource, change.changes);
+      }
+      // Sorted by database, so two batches spanning the same databases commit in the same order.
+      const databases = [...scripts].filter(([, script]) => script.statements.length > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const [database, script] of databases) {
+        await conn.database(database).transaction(async (query) => {
+          await query(scriptText(script));
+        });
+      }
+    },
+  };
+}

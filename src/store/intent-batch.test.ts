@@ -1,0 +1,120 @@
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { StewardError } from '../core/errors.js';
+import { backends } from './test-support/backends.js';
+import type { IntentInput, StateRecordInput, Store } from './types.js';
+
+function intent(runId: string, i: number): IntentInput {
+  return {
+    runId,
+    actor: 'alice@ci',
+    address: `PostgresRole/r${i}`,
+    action: 'create',
+    beforeHash: null,
+    afterHash: `${i}`.padStart(64, 'a'),
+    detail: i % 2 === 0 ? { fields: ['login'], note: 'naïve "quoted" ☃' } : undefined,
+  };
+}
+
+function record(i: number, spec: StateRecordInput['spec'] = { instance: 'main' }): StateRecordInput {
+  return {
+    address: `PostgresRole/r${i}`,
+    kind: 'PostgresRole',
+    name: `r${i}`,
+    target: 'PostgresInstance/main',
+    specHash: 'c'.repeat(64),
+    spec,
+    attributes: { login: i % 2 === 0, comment: null },
+    providerId: `${1000 + i}`,
+    dependencies: ['PostgresInstance/main'],
+    protect: false,
+  };
+}
+
+describe.each(backends(inject('pg')))('intents in batches on the $name backend', (backend) => {
+  afterAll(() => backend.dispose());
+
+  async function withStore(body: (store: Store) => Promise<void>): Promise<void> {
+    const { store } = await (await backend.site()).open();
+    try {
+      await body(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('records many intents and their pending audit entries at once, then resolves them with their records', async () => {
+    await withStore(async (store) => {
+      const runId = await store.startRun({ command: 'apply', actor: 'alice@ci' });
+      const one = await store.recordIntent(intent(runId, 0));
+      const intents = await store.recordIntents([1, 2, 3, 4].map((i) => intent(runId, i)));
+      expect(intents.map((i) => i.address)).toEqual(['PostgresRole/r1', 'PostgresRole/r2', 'PostgresRole/r3', 'PostgresRole/r4']);
+      expect(intents[1]?.detail).toEqual({ fields: ['login'], note: 'naïve "quoted" ☃' });
+      expect(intents[0]?.detail).toBeNull();
+      expect((await store.unresolvedIntents()).map((i) => i.id).sort()).toEqual([one.id, ...intents.map((i) => i.id)].sort());
+
+      await store.putResource(record(3), { runId, action: 'create' });
+      await store.completeIntents([
+        { intent: intents[0]!, outcome: { status: 'succeeded', afterHash: 'd'.repeat(64) }, put: { record: record(1), change: { runId, action: 'create' } } },
+        { intent: intents[1]!, outcome: { status: 'failed', error: 'verification failed' } },
+        { intent: intents[2]!, outcome: { status: 'succeeded' }, put: { record: record(3, null), change: { runId, action: 'update' } } },
+        { intent: intents[3]!, outcome: { status: 'succeeded' }, put: { record: record(4), change: { runId, action: 'adopt' } } },
+      ]);
+      expect((await store.unresolvedIntents()).map((i) => i.id)).toEqual([one.id]);
+
+      // The records read back exactly as `putResource` would have written them.
+      expect(await store.getResource('PostgresRole/r1')).toMatchObject({ ...record(1), version: 1 });
+      expect(await store.getResource('PostgresRole/r2')).toBeUndefined();
+      expect(await store.getResource('PostgresRole/r3')).toMatchObject({ ...record(3, null), version: 2 });
+      expect((await store.history('PostgresRole/r3')).map((h) => [h.version, h.action])).toEqual([
+        [2, 'update'],
+        [1, 'create'],
+      ]);
+
+      // Audit: one pending entry per intent, then the outcomes, in order, and the chain verifies.
+      const entries = (await store.audit.list({ runId })).filter((e) => e.address?.startsWith('PostgresRole/'));
+      expect(entries.map((e) => [e.address, e.outcome])).toEqual([
+        ['PostgresRole/r0', 'pending'],
+        ['PostgresRole/r1', 'pending'],
+        ['PostgresRole/r2', 'pending'],
+        ['PostgresRole/r3', 'pending'],
+        ['PostgresRole/r4', 'pending'],
+        ['PostgresRole/r1', 'succeeded'],
+        ['PostgresRole/r2', 'failed'],
+        ['PostgresRole/r3', 'succeeded'],
+        ['PostgresRole/r4', 'succeeded'],
+      ]);
+      expect(entries.find((e) => e.address === 'PostgresRole/r1' && e.outcome === 'succeeded')?.afterHash).toBe('d'.repeat(64));
+      expect(entries.find((e) => e.address === 'PostgresRole/r2' && e.outcome === 'failed')).toMatchObject({ error: 'verification failed', afterHash: intents[1]?.afterHash });
+      expect(await store.audit.verify()).toEqual({ ok: true, entries: (await store.audit.list()).length, problems: [] });
+    });
+  });
+
+  it('records nothing when one intent of the batch cannot be recorded', async () => {
+    await withStore(async (store) => {
+      const runId = await store.startRun({ command: 'apply', actor: 'alice@ci' });
+      const before = (await store.audit.list()).length;
+      const failure = store.recordIntents([intent(runId, 1), { ...intent(runId, 2), runId: '00000000-0000-0000-0000-000000000000' }]);
+      await expect(failure).rejects.toSatisfy((e: unknown) => e instanceof StewardError && e.code === 'audit-write-failed');
+      expect(await store.unresolvedIntents()).toEqual([]);
+      expect(await store.audit.list()).toHaveLength(before);
+      expect((await store.audit.verify()).ok).toBe(true);
+    });
+  });
+
+  it('writes nothing when a record of the batch is refused, and leaves the intents pending', async () => {
+    await withStore(async (store) => {
+      const runId = await store.startRun({ command: 'apply', actor: 'alice@ci' });
+      const intents = await store.recordIntents([intent(runId, 1), intent(runId, 2)]);
+      const bad = { ...record(2), address: 'PostgresRole/other' };
+      await expect(
+        store.completeIntents([
+          { intent: intents[0]!, outcome: { status: 'succeeded' }, put: { record: record(1), change: { runId, action: 'create' } } },
+          { intent: intents[1]!, outcome: { status: 'succeeded' }, put: { record: bad, change: { runId, action: 'create' } } },
+        ]),
+      ).rejects.toThrow(/must be 'PostgresRole\/r2'/);
+      expect(await store.getResource('PostgresRole/r1')).toBeUndefined();
+      expect(await store.unresolvedIntents()).toHaveLength(2);
+      expect((await store.audit.verify()).ok).toBe(true);
+    });
+  });
+});

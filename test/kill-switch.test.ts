@@ -133,6 +133,10 @@ describe('kill switch across processes', () => {
     const env = projectEnv();
     const paused = await runCli(['-C', dir, 'pause', '--scope', `resource:PostgresRole/${roles[1]}`, '--reason', 'hands off'], { env });
     expect(paused.code).toBe(0);
+    const plan = JSON.parse((await runCli(['-C', dir, 'plan', '--json'], { env })).stdout) as { paused: unknown };
+    expect(plan.paused).toEqual([
+      { scope: `resource:PostgresRole/${roles[1]}`, reason: 'hands off', actor: 'test-runner', since: expect.any(String), heldBack: [`PostgresRole/${roles[1]}`] },
+    ]);
     const apply = await runCli(['-C', dir, 'apply', '--auto-approve'], { env });
     expect(apply.code).toBe(1);
     expect(apply.stdout).toContain(`PostgresRole/${roles[1]}: skipped (held back: paused (scope resource:PostgresRole/${roles[1]}) by test-runner: hands off)`);

@@ -77,6 +77,13 @@ export function planDocument(report: PlanReport, command = 'plan'): Record<strin
     pendingIntents: report.pendingIntents,
     statements: report.statements,
     policy: policy(report.policy),
+    paused: (report.paused ?? []).map(({ pause, addresses }) => ({
+      scope: pause.scope,
+      reason: pause.reason,
+      actor: pause.actor,
+      since: pause.createdAt,
+      heldBack: addresses,
+    })),
   };
 }
 

@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     await steward(project, env, ['state', 'list'], [0]);
     await steward(project, env, ['audit', 'list'], [0]);
     await steward(project, env, ['audit', 'verify'], [0]);
+    await (await import('./demo-agent.js')).showAgentRevertingDrift({ project, env, server, banner, steward, admin });
     banner(`Done. The state of this run stays in ${join(project, '.steward')} (try: steward -C ${project} state history)`);
   } finally {
     await server.stop();

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +43,27 @@ async function main(): Promise<void> {
   };
   delete env['STEWARD_DATABASE_URL'];
   process.stdout.write(`PostgreSQL ${server.host}:${server.port}; project copied to ${project}\n`);
+  const admin = async (database: string, statements: readonly string[]): Promise<void> => {
+    const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
+    await client.connect();
+    try {
+      for (const statement of statements) {
+        process.stdout.write(`${statement}\n`);
+        await client.query(statement);
+      }
+    } finally {
+      await client.end();
+    }
+  };
+  // The agent comes in once the application's table exists (its grant names the table).
+  const agents = join(project, 'agents.yaml');
+  const later = join(project, '.agents.yaml.later');
+  await rename(agents, later);
+  delete env['STEWARD_MASTER_KEY'];
+  delete env['STEWARD_MASTER_KEY_COMMAND'];
   try {
+    banner('Initialise: the state store and the master key that encrypts secrets (.steward/master.key, mode 0600)');
+    await steward(project, env, ['init'], [0]);
     banner('Validate the manifests');
     await steward(project, env, ['validate'], [0]);
     banner('Plan: what would change');
@@ -53,24 +73,44 @@ async function main(): Promise<void> {
     banner('Plan again: nothing left to do');
     await steward(project, env, ['plan', '--detailed-exitcode'], [0]);
 
-    banner('billing_bot creates a table: default privileges let app_readers read it, so nothing drifts');
-    const admin = async (database: string, statements: readonly string[]): Promise<void> => {
-      const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
-      await client.connect();
-      try {
-        for (const statement of statements) {
-          process.stdout.write(`${statement}\n`);
-          await client.query(statement);
-        }
-      } finally {
-        await client.end();
-      }
-    };
-    await admin('billing', ['SET ROLE billing_bot', 'CREATE TABLE billing.invoices (id bigint PRIMARY KEY, amount numeric)', 'RESET ROLE']);
+    banner('The application creates its table: default privileges let app_readers read it, so nothing drifts');
+    await admin('billing', ['SET ROLE billing_owner', 'CREATE TABLE billing.invoices (id bigint PRIMARY KEY, amount numeric)', 'RESET ROLE']);
     await steward(project, env, ['plan', '--detailed-exitcode'], [0]);
 
-    banner('Someone makes billing_bot a superuser and lets readers delete invoices, by hand...');
-    await admin('postgres', ['ALTER ROLE billing_bot SUPERUSER CONNECTION LIMIT 100']);
+    banner('Declare the agent billing-bot (agents.yaml): the plan shows what it expands into');
+    await rename(later, agents);
+    await steward(project, env, ['plan'], [0]);
+    banner('Apply: roles, grants, an encrypted credential, delivered to .run/billing-bot.env (mode 0600)');
+    await steward(project, env, ['apply', '--auto-approve'], [0]);
+    await steward(project, env, ['secret', 'list'], [0]);
+
+    banner('The agent works with exactly its privileges (credentials injected by steward run, nothing on disk)');
+    const envFile = join(project, '.run/billing-bot.env');
+    // A stand-in for the agent's program: connects with whatever PG* variables it is given.
+    await writeFile(
+      join(project, 'billing-job.cjs'),
+      `const pg = require(${JSON.stringify(join(root, 'node_modules/pg'))});
+const c = new pg.Client();
+c.connect().then(async () => {
+  await c.query('INSERT INTO billing.invoices VALUES (1, 42)');
+  const r = await c.query('SELECT count(*)::int AS n FROM billing.invoices');
+  console.log(\`connected as \${process.env.PGUSER}: \${r.rows[0].n} invoice(s) readable, insert allowed\`);
+  await c.query('DELETE FROM billing.invoices').catch((e) => console.log(\`DELETE refused: \${e.message}\`));
+  await c.end();
+});
+`,
+    );
+    await steward(project, env, ['run', '--agent', 'billing-bot', '--', 'node', join(project, 'billing-job.cjs')], [0]);
+
+    banner('Rotate on demand: a new password on the idle login, verified, then published; the old login works for the grace period');
+    const userOf = async (): Promise<string> => /^PGUSER='(.*)'$/m.exec(await readFile(envFile, 'utf8'))?.[1] ?? '?';
+    const before = await userOf();
+    await steward(project, env, ['rotate', 'billing-bot'], [0]);
+    process.stdout.write(`${envFile}: PGUSER ${before} -> ${await userOf()}\n`);
+    await steward(project, env, ['secret', 'list'], [0]);
+
+    banner('Someone makes report_bot a superuser and lets readers delete invoices, by hand...');
+    await admin('postgres', ['ALTER ROLE report_bot SUPERUSER CONNECTION LIMIT 100']);
     await admin('billing', ['GRANT DELETE ON billing.invoices TO app_readers']);
     banner('Plan detects the drift');
     await steward(project, env, ['plan', '--detailed-exitcode'], [2]);

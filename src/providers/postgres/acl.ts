@@ -50,13 +50,35 @@ function snapshot(rows: readonly Row[]): AclSnapshot {
   return { objects, held, bySchema };
 }
 
+/**
+ * The grantees whose entries a read returns: role names, and PUBLIC. Each grant only looks at its
+ * own grantee's entries, so the others are left on the server — verifying a batch of grants then
+ * reads its grantees' entries, not every entry of every object in their schemas.
+ */
+export interface Grantees {
+  readonly roles: readonly string[];
+  readonly public: boolean;
+}
+
+/**
+ * `aclexplode(acl)` narrowed to the grantees passed as parameters $n (role names) and $n+1
+ * (PUBLIC too). Used in a LEFT JOIN, so an object with no such entry still yields one row and is
+ * known to exist.
+ */
+function forGrantees(acl: string, n: number): string {
+  return `(SELECT e.* FROM aclexplode(${acl}) e
+     WHERE e.grantee IN (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = ANY($${n}::text[])) OR (e.grantee = 0 AND $${n + 1}::boolean))`;
+}
+
+const granteeParams = (grantees: Grantees): readonly unknown[] => [grantees.roles, grantees.public];
+
 // Object keys are the plain names joined with dots, as Steward names objects (`schema.table`);
 // functions and types use regprocedure / regtype, PostgreSQL's own canonical spelling.
 const RELATIONS = `
 SELECT n.nspname || '.' || c.relname AS object, n.nspname, a.grantee::oid::text AS grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner))) a ON true
+  LEFT JOIN LATERAL ${forGrantees(`coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner))`, 3)} a ON true
  WHERE n.nspname = ANY($1::text[]) AND c.relkind = ANY($2::"char"[])`;
 
 const COLUMNS = `
@@ -64,59 +86,59 @@ SELECT n.nspname || '.' || c.relname || '.' || att.attname AS object, n.nspname,
   FROM pg_catalog.pg_attribute att
   JOIN pg_catalog.pg_class c ON c.oid = att.attrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN LATERAL aclexplode(att.attacl) a ON true
+  LEFT JOIN LATERAL ${forGrantees('att.attacl', 2)} a ON true
  WHERE n.nspname = ANY($1::text[]) AND att.attnum > 0 AND NOT att.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`;
 
 const FUNCTIONS = `
 SELECT p.oid::regprocedure::text AS object, n.nspname, a.grantee::oid::text AS grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-  LEFT JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a ON true
+  LEFT JOIN LATERAL ${forGrantees(`coalesce(p.proacl, acldefault('f', p.proowner))`, 2)} a ON true
  WHERE n.nspname = ANY($1::text[]) AND p.prokind IN ('f', 'a', 'w')`;
 
 const TYPES = `
 SELECT t.oid::regtype::text AS object, n.nspname, a.grantee::oid::text AS grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
   FROM pg_catalog.pg_type t
   JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-  LEFT JOIN LATERAL aclexplode(coalesce(t.typacl, acldefault('T', t.typowner))) a ON true
+  LEFT JOIN LATERAL ${forGrantees(`coalesce(t.typacl, acldefault('T', t.typowner))`, 2)} a ON true
  WHERE n.nspname = ANY($1::text[]) AND t.typcategory <> 'A'`;
 
 const SCHEMAS = `
 SELECT n.nspname AS object, NULL::text AS nspname, a.grantee::oid::text AS grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
   FROM pg_catalog.pg_namespace n
-  LEFT JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a ON true
+  LEFT JOIN LATERAL ${forGrantees(`coalesce(n.nspacl, acldefault('n', n.nspowner))`, 2)} a ON true
  WHERE n.nspname = ANY($1::text[])`;
 
 const DATABASES = `
 SELECT d.datname AS object, NULL::text AS nspname, a.grantee::oid::text AS grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
   FROM pg_catalog.pg_database d
-  LEFT JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a ON true
+  LEFT JOIN LATERAL ${forGrantees(`coalesce(d.datacl, acldefault('d', d.datdba))`, 2)} a ON true
  WHERE d.datname = ANY($1::text[])`;
 
 export const RELKINDS = { table: ['r', 'p', 'v', 'm', 'f'], sequence: ['S'] } as const;
 
-export async function readRelations(db: DatabaseConnection, schemas: readonly string[], relkinds: readonly string[]): Promise<AclSnapshot> {
-  return snapshot((await db.query<Row>(RELATIONS, [schemas, relkinds])).rows);
+export async function readRelations(db: DatabaseConnection, schemas: readonly string[], relkinds: readonly string[], grantees: Grantees): Promise<AclSnapshot> {
+  return snapshot((await db.query<Row>(RELATIONS, [schemas, relkinds, ...granteeParams(grantees)])).rows);
 }
 
-export async function readColumns(db: DatabaseConnection, schemas: readonly string[]): Promise<AclSnapshot> {
-  return snapshot((await db.query<Row>(COLUMNS, [schemas])).rows);
+export async function readColumns(db: DatabaseConnection, schemas: readonly string[], grantees: Grantees): Promise<AclSnapshot> {
+  return snapshot((await db.query<Row>(COLUMNS, [schemas, ...granteeParams(grantees)])).rows);
 }
 
-export async function readFunctions(db: DatabaseConnection, schemas: readonly string[]): Promise<AclSnapshot> {
-  return snapshot((await db.query<Row>(FUNCTIONS, [schemas])).rows);
+export async function readFunctions(db: DatabaseConnection, schemas: readonly string[], grantees: Grantees): Promise<AclSnapshot> {
+  return snapshot((await db.query<Row>(FUNCTIONS, [schemas, ...granteeParams(grantees)])).rows);
 }
 
-export async function readTypes(db: DatabaseConnection, schemas: readonly string[]): Promise<AclSnapshot> {
-  return snapshot((await db.query<Row>(TYPES, [schemas])).rows);
+export async function readTypes(db: DatabaseConnection, schemas: readonly string[], grantees: Grantees): Promise<AclSnapshot> {
+  return snapshot((await db.query<Row>(TYPES, [schemas, ...granteeParams(grantees)])).rows);
 }
 
-export async function readSchemas(db: DatabaseConnection, schemas: readonly string[]): Promise<AclSnapshot> {
-  return snapshot((await db.query<Row>(SCHEMAS, [schemas])).rows);
+export async function readSchemas(db: DatabaseConnection, schemas: readonly string[], grantees: Grantees): Promise<AclSnapshot> {
+  return snapshot((await db.query<Row>(SCHEMAS, [schemas, ...granteeParams(grantees)])).rows);
 }
 
-export async function readDatabases(db: DatabaseConnection, databases: readonly string[]): Promise<AclSnapshot> {
-  return snapshot((await db.query<Row>(DATABASES, [databases])).rows);
+export async function readDatabases(db: DatabaseConnection, databases: readonly string[], grantees: Grantees): Promise<AclSnapshot> {
+  return snapshot((await db.query<Row>(DATABASES, [databases, ...granteeParams(grantees)])).rows);
 }
 
 /** A function or type as Steward names it (`key`) and as SQL text the server can resolve (`text`, schema quoted). */

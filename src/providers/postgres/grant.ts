@@ -10,6 +10,7 @@ import {
   readTypes,
   resolveRoutinesAndTypes,
   type AclSnapshot,
+  type Grantees,
   type NamedObject,
 } from './acl.js';
 import type { DatabaseConnection, InstanceConnection } from './connection.js';
@@ -71,18 +72,19 @@ async function readDatabaseAcls(db: DatabaseConnection, specs: readonly Postgres
       .filter((s) => s.on.type === type && s.on.names)
       .flatMap((s) => (s.on.names ?? []).map((n) => ({ key: `${s.on.schema}.${n}`, text: `${ident(s.on.schema!)}.${n}` })));
   const grantees = [...new Set(specs.map((s) => s.grantee).filter((g) => !isPublic(g)))];
+  const whose: Grantees = { roles: grantees, public: specs.some((s) => isPublic(s.grantee)) };
   const [roles, tables, sequences, columns, functions, types, schemas, resolved] = await Promise.all([
     grantees.length === 0
       ? Promise.resolve(new Map<string, string>())
       : db
           .query<{ oid: string; rolname: string }>('SELECT oid::text AS oid, rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])', [grantees])
           .then((r) => new Map(r.rows.map((row) => [row.rolname, row.oid]))),
-    tableSchemas.length ? readRelations(db, tableSchemas, RELKINDS.table) : EMPTY,
-    sequenceSchemas.length ? readRelations(db, sequenceSchemas, RELKINDS.sequence) : EMPTY,
-    columnSchemas.length ? readColumns(db, columnSchemas) : EMPTY,
-    functionSchemas.length ? readFunctions(db, functionSchemas) : EMPTY,
-    typeSchemas.length ? readTypes(db, typeSchemas) : EMPTY,
-    schemaNames.length ? readSchemas(db, schemaNames) : EMPTY,
+    tableSchemas.length ? readRelations(db, tableSchemas, RELKINDS.table, whose) : EMPTY,
+    sequenceSchemas.length ? readRelations(db, sequenceSchemas, RELKINDS.sequence, whose) : EMPTY,
+    columnSchemas.length ? readColumns(db, columnSchemas, whose) : EMPTY,
+    functionSchemas.length ? readFunctions(db, functionSchemas, whose) : EMPTY,
+    typeSchemas.length ? readTypes(db, typeSchemas, whose) : EMPTY,
+    schemaNames.length ? readSchemas(db, schemaNames, whose) : EMPTY,
     resolveRoutinesAndTypes(db, named('function'), named('type')),
   ]);
   return { roles, tables, sequences, columns, functions, types, schemas, resolved };
@@ -271,7 +273,13 @@ export const grantHandler: KindHandler = {
     const found = new Map<string, ObservedResource>();
     if (items.length === 0) return found;
     const dbGrants = items.filter((i) => i.spec.on.type === 'database');
-    const databases = dbGrants.length ? await readDatabases(conn.database(conn.defaultDatabase), [...new Set(dbGrants.map((i) => i.spec.on.database))]) : EMPTY;
+    const databases = dbGrants.length
+      ? await readDatabases(
+          conn.database(conn.defaultDatabase),
+          [...new Set(dbGrants.map((i) => i.spec.on.database))],
+          { roles: [...new Set(dbGrants.map((i) => i.spec.grantee).filter((g) => !isPublic(g)))], public: dbGrants.some((i) => isPublic(i.spec.grantee)) },
+        )
+      : EMPTY;
     const byDatabase = new Map<string, { name: string; spec: PostgresGrantSpec }[]>();
     for (const item of items) {
       // Database grants read cluster catalogs: group them with the instance's own database.

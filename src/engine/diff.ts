@@ -1,8 +1,47 @@
 import { canonicalJson, type Attributes, type FieldChange, type FieldRule, type JsonValue } from '../core/index.js';
 
+/**
+ * Whether two JSON values have the same canonical JSON, without building it: the comparison runs
+ * for every field of every resource in a plan. Anything unusual (a number JSON cannot hold, a
+ * value that is not plain JSON) is left to `canonicalJson` itself.
+ */
 function same(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  return canonicalJson(a) === canonicalJson(b);
+  const fast = jsonEqual(a, b);
+  return fast ?? canonicalJson(a) === canonicalJson(b);
+}
+
+/** `true`/`false` when decided structurally; `undefined` when only canonical JSON can tell. */
+function jsonEqual(a: unknown, b: unknown): boolean | undefined {
+  if (typeof a === 'number' || typeof b === 'number') {
+    if (typeof a !== 'number' || typeof b !== 'number' || !Number.isFinite(a) || !Number.isFinite(b)) return undefined;
+    return a === b;
+  }
+  const scalar = (v: unknown): boolean => v === null || typeof v === 'string' || typeof v === 'boolean';
+  if (scalar(a) && scalar(b)) return a === b;
+  if (typeof a !== 'object' || typeof b !== 'object') return undefined;
+  if (a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b)) return false;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      const e = jsonEqual(a[i], b[i]);
+      if (e !== true) return e;
+    }
+    return true;
+  }
+  if (Object.getPrototypeOf(a) !== Object.prototype || Object.getPrototypeOf(b) !== Object.prototype) return undefined;
+  const left = a as Readonly<Record<string, unknown>>;
+  const right = b as Readonly<Record<string, unknown>>;
+  // Canonical JSON drops undefined members, so only defined ones count.
+  const keys = Object.keys(left).filter((k) => left[k] !== undefined);
+  if (keys.length !== Object.keys(right).filter((k) => right[k] !== undefined).length) return false;
+  for (const key of keys) {
+    if (!Object.hasOwn(right, key) || right[key] === undefined) return false;
+    const e = jsonEqual(left[key], right[key]);
+    if (e !== true) return e;
+  }
+  return true;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StewardError, errorMessage } from '../core/index.js';
 
@@ -104,6 +104,7 @@ export async function writeKeyFile(path: string, key: MasterKey): Promise<void> 
 /** Creates `<stewardDir>/master.key` unless it exists; returns whether it was created. */
 export async function ensureKeyFile(stewardDir: string): Promise<boolean> {
   const path = join(stewardDir, KEY_FILE);
+  await mkdir(stewardDir, { recursive: true, mode: 0o700 });
   try {
     await writeFile(path, encodeKey(generateMasterKey()), { mode: 0o600, flag: 'wx' });
     await chmod(path, 0o600);

@@ -49,6 +49,7 @@ export interface AgentStatus {
 
 const APPROVAL_POLL_MS = 1000;
 const DEFAULT_LEASE_MS = 15_000;
+const HELD_RETRY_MS = 5_000;
 
 /**
  * `steward agent`: keeps the live infrastructure true to the manifests until `signal` aborts.
@@ -174,6 +175,8 @@ class RunningAgent {
         this.#lastCycle = { at: new Date().toISOString(), trigger, outcome };
         this.#log.debug({ trigger, ms, ...outcome }, 'cycle done');
         if (outcome.busy) this.#wake.requestAfter(500, 'apply lock was busy');
+        // Held back by a guard: a resume wakes the loop at once (see the poll); limits refill meanwhile.
+        if ((outcome.held ?? 0) > 0) this.#wake.requestAfter(HELD_RETRY_MS, 'held back earlier');
         const retry = this.#retries.nextRetryInMs();
         if (retry !== undefined) this.#wake.requestAfter(retry + 10, 'retry after backoff');
       } catch (error) {
@@ -272,13 +275,21 @@ class RunningAgent {
 
   #startPolling(): void {
     let ticks = 0;
+    let paused: string | undefined;
     const poll = async (): Promise<void> => {
       ticks += 1;
       try {
         if (ticks % 10 === 0) await this.store.changeRequests.expireDue(this.actor);
         const approved = await this.store.changeRequests.list({ statuses: ['approved'] });
         this.options.metrics?.setApprovalsPending(await this.store.changeRequests.pendingCount());
-        this.options.metrics?.setPausedScopes((await this.store.pauses.active()).length);
+        const pauses = await this.store.pauses.active();
+        this.options.metrics?.setPausedScopes(pauses.length);
+        const now = pauses.map((p) => p.id).join(',');
+        if (paused !== undefined && now !== paused) {
+          this.#log.info({ paused: pauses.map((p) => p.scope) }, 'the kill switch changed');
+          this.#wake.request('kill switch changed');
+        }
+        paused = now;
         const mine = approved.filter((r) => !this.#leased || this.#leased.has(r.address));
         if (mine.length > 0) this.#wake.request('approval');
       } catch (error) {

@@ -55,6 +55,8 @@ export interface CycleOutcome {
   readonly failed: number;
   /** A cycle was skipped because another one (or a person's apply) holds the apply lock. */
   readonly busy: boolean;
+  /** Changes a guard held back (paused, rate limited, breaker open...): worth another try later. */
+  readonly held?: number;
 }
 
 type Decision =
@@ -157,6 +159,7 @@ async function cycle(ctx: CycleContext): Promise<CycleOutcome> {
       proposed += 1;
     }
     let failed = 0;
+    let held = 0;
     if (toAct.length > 0 || plan.forget.length > 0) {
       ctx.guards.startCycle();
       const selected = new Set(toAct.map((d) => d.change.address as string));
@@ -191,6 +194,7 @@ async function cycle(ctx: CycleContext): Promise<CycleOutcome> {
           ctx.driftSince.delete(result.address);
           ctx.log.info({ address: result.address, action: result.action, durationMs: result.durationMs }, 'reconciled');
         } else {
+          held += 1;
           ctx.log.warn({ address: result.address, reason: result.error }, 'a change was held back');
         }
         const request = requests.get(result.address);
@@ -200,7 +204,7 @@ async function cycle(ctx: CycleContext): Promise<CycleOutcome> {
       }
       status = failed === 0 ? 'succeeded' : failed === apply.results.length ? 'failed' : 'partial';
       summary = { trigger: ctx.trigger, planned: plan.summary, acted: toAct.length, failed, proposed };
-      return { drifted: actionable.length, acted: toAct.length - failed, proposed, failed, busy: false };
+      return { drifted: actionable.length, acted: toAct.length - failed - held, proposed, failed, busy: false, held };
     }
     summary = { trigger: ctx.trigger, planned: plan.summary, acted: 0, proposed };
     return { drifted: actionable.length, acted: 0, proposed, failed: 0, busy: false };

@@ -67,17 +67,19 @@ export class AgentGuardrails {
       if (!this.#rate.tryAcquire(change.address)) return 'rate limited';
       return undefined;
     };
+    const conflictedReason = (): string =>
+      `conflicted: something outside Steward keeps undoing it (${this.settings.flapping.maxReverts} reverts within ${this.settings.flapping.windowMs} ms); no longer reverted until its manifest changes`;
+    // Counted right before the mutation, so only reverts that really start use the budget.
+    const flapping = async (change: PlannedChange): Promise<string | undefined> => {
+      if (change.adopt || change.observed === undefined) return undefined;
+      if (this.#flaps.recordRevert(change.address) === 'ok') return undefined;
+      this.events.conflicted?.(change.address);
+      return conflictedReason();
+    };
     return {
       // The kill switch first, so a paused change costs no token and counts toward no limit.
-      guard: composeGuards(kill, limits),
-      admit: (change) => {
-        if (change.adopt || change.observed === undefined) return undefined;
-        if (this.#flaps.recordRevert(change.address) === 'conflicted') {
-          this.events.conflicted?.(change.address);
-          return `conflicted: something outside Steward keeps undoing it (more than ${this.settings.flapping.maxReverts} reverts in ${this.settings.flapping.windowMs} ms); no longer reverted until its manifest changes`;
-        }
-        return undefined;
-      },
+      guard: composeGuards(kill, limits, flapping),
+      admit: (change) => (this.#flaps.isConflicted(change.address) ? conflictedReason() : undefined),
       settled: (change, result) => {
         const breaker = this.#breaker(change.target);
         if (result.status === 'succeeded') breaker.recordSuccess();

@@ -77,6 +77,22 @@ describe('steward agent against a real PostgreSQL', () => {
       expect(metrics).toMatch(/steward_drift_detected_total\{kind="PostgresRole"\} 1/);
       expect(metrics).toMatch(/steward_drift_detected_total\{kind="PostgresGrant"\} 1/);
       expect(metrics).toMatch(/steward_actions_total\{outcome="succeeded"\} 2/);
+
+      // The embedded store is the agent's while it runs: other commands say how to get at it.
+      const busy = await runCli(['-C', dir, 'audit', 'list'], { env });
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toContain('steward agent');
+      expect(busy.stderr).toContain('STEWARD_DATABASE_URL');
+
+      // A broken manifest is reported where it is broken; the last good set stays in force.
+      await writeProject(dir, { 'roles.yaml': `${roleYaml(role, 'connectionLimit: 1')}  conectionLimit: 3\n` });
+      await waitFor(async () => agent.log().includes('the last good set stays in force'), 'the broken manifest to be reported');
+      expect(agent.log()).toMatch(/roles\.yaml:\d+:\d+: error\[unknown-field\]/);
+      const again = await adminClient();
+      await again.query(`ALTER ROLE ${role} CONNECTION LIMIT 4`);
+      await again.end();
+      await waitFor(async () => (await connectionLimit(role)) === 1, 'the last good manifests to be enforced');
+      await writeProject(dir, { 'roles.yaml': roleYaml(role, 'connectionLimit: 1') });
     } finally {
       expect(await agent.stop()).toBe(0);
     }

@@ -124,3 +124,57 @@ describe('steward agent within its guardrails', () => {
     await runCli(['-C', dir, 'destroy', '--auto-approve'], { env });
   });
 });
+
+describe('steward agent: failures', () => {
+  it('opens the circuit breaker on failures, holds back the next change, recovers with a probe, and retries a terminal failure only once its resource changes', async () => {
+    const one = uniqueName('brk');
+    const two = uniqueName('brk');
+    const schema = uniqueName('brk');
+    await sqlIn(database, `CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.items (id int)`);
+    const grant = (name: string, role: string): string =>
+      `---\n${JSON.stringify({ apiVersion: 'steward.dev/v1alpha1', kind: 'PostgresGrant', metadata: { name }, spec: { instance: 'main', grantee: role, privileges: ['SELECT'], on: { type: 'table', database, schema, names: ['items'] } } })}\n`;
+    const dir = await makeProject({
+      'instance.yaml': instanceIn(database),
+      'roles.yaml': roleYaml(one, '') + roleYaml(two, ''),
+      'grants.yaml': grant('one-read', one) + grant('two-read', two),
+      'autonomy.yaml': autonomyYaml('default: auto\nguardrails:\n  breaker: { failureThreshold: 1, openFor: 2s }'),
+    });
+    const env = projectEnv();
+    await applied(dir, env);
+    const agent = await startAgent(dir, env, ['--metrics-port', '0']);
+    const blocker = uniqueName('block');
+    const can = async (role: string, privilege: string): Promise<boolean> =>
+      (await sqlIn(database, 'SELECT has_table_privilege($1, $2, $3) AS ok', [role, `${schema}.items`, privilege]))[0]?.['ok'] === true;
+    const metric = async (): Promise<string> => {
+      const port = /"port":(\d+),"msg":"serving metrics/.exec(agent.log())?.[1];
+      return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    };
+    try {
+      // Every GRANT or REVOKE Steward sends in this database now fails at once.
+      await sqlIn(
+        database,
+        `CREATE FUNCTION ${schema}.refuse() RETURNS event_trigger LANGUAGE plpgsql AS $$
+         BEGIN IF current_setting('application_name') = 'steward' THEN RAISE EXCEPTION 'refused by the test'; END IF; END $$;
+         CREATE EVENT TRIGGER ${blocker} ON ddl_command_start WHEN TAG IN ('GRANT', 'REVOKE') EXECUTE FUNCTION ${schema}.refuse();`,
+      );
+      await sqlIn(database, `GRANT DELETE ON ${schema}.items TO ${one}`);
+      await waitFor(async () => agent.log().includes('refused by the test'), 'the revert to fail');
+      await waitFor(async () => /steward_breaker_state\{instance="PostgresInstance\/main",state="open"\} 1/.test(await metric()), 'the breaker to open');
+
+      await sqlIn(database, `GRANT DELETE ON ${schema}.items TO ${two}`);
+      await waitFor(async () => agent.log().includes('the circuit breaker of PostgresInstance/main is open'), 'the next change to be held back');
+      await sqlIn(database, `DROP EVENT TRIGGER ${blocker}`);
+      await waitFor(async () => !(await can(two, 'DELETE')), 'the probe after the open period to revert it', 20_000);
+      expect(await metric()).toMatch(/steward_breaker_state\{instance="PostgresInstance\/main",state="closed"\} 1/);
+      // The first failure was terminal: the same change is not tried again...
+      expect(await can(one, 'DELETE')).toBe(true);
+      // ...until the resource changes.
+      await sqlIn(database, `GRANT TRUNCATE ON ${schema}.items TO ${one}`);
+      await waitFor(async () => !(await can(one, 'DELETE')) && !(await can(one, 'TRUNCATE')), 'the changed resource to be reverted');
+    } finally {
+      await sqlIn(database, `DROP EVENT TRIGGER IF EXISTS ${blocker}`);
+      expect(await agent.stop()).toBe(0);
+    }
+    await runCli(['-C', dir, 'destroy', '--auto-approve'], { env });
+  });
+});

@@ -170,8 +170,10 @@ export async function finishGrace(ctx: AgentContext, identity: AgentIdentityReco
 /** Waits out a running grace period (for `rotate --wait` and tests), then finishes it. */
 export async function waitForGrace(ctx: AgentContext, identity: AgentIdentityRecord): Promise<{ readonly identity: AgentIdentityRecord; readonly events: readonly RotationEvent[] }> {
   if (identity.step === 'grace' && identity.graceUntil !== null) {
-    const left = Date.parse(identity.graceUntil) - now(ctx).getTime();
-    if (left > 0) await sleep(left);
+    // Timers may fire a little early against the wall clock: wait until the deadline has passed.
+    for (let left = Date.parse(identity.graceUntil) - now(ctx).getTime(); left >= 0; left = Date.parse(identity.graceUntil) - now(ctx).getTime()) {
+      await sleep(left + 1);
+    }
   }
   return finishGrace(ctx, identity);
 }

@@ -43,6 +43,8 @@ interface HistoryRow {
 const RESOURCE_COLUMNS = `address, kind, name, target, spec_hash, spec, attributes, provider_id, dependencies, protect, version,
   ${isoTimestamp('created_at')} AS created_at, ${isoTimestamp('updated_at')} AS updated_at`;
 
+const LIST_PAGE = 2000;
+
 /** `listResources` reads these, in this order, as one JSON array per record. */
 const LIST_COLUMNS = `address, kind, name, target, spec_hash, spec, attributes, provider_id, dependencies, protect, version,
   ${isoTimestamp('created_at')}, ${isoTimestamp('updated_at')}`;
@@ -219,14 +221,25 @@ export async function putResourcesIn(tx: SqlQueryable, items: readonly { readonl
 export function createStateRepository(client: SqlClient): StateRepository {
   return {
     async listResources(): Promise<readonly StateRecord[]> {
-      // One row holding every record as a JSON array of arrays: decoding thousands of rows field
-      // by field (PGlite's protocol parser) costs several times more than one JSON.parse.
+      // Pages of records, each one row holding them as a JSON array of arrays: decoding thousands
+      // of rows field by field (PGlite's protocol parser) costs several times more than JSON.parse,
+      // and pages keep the embedded database's own memory small (it never gives any back).
       // COLLATE "C": byte order, the same on every server whatever its default collation.
-      const [row] = await client.query<{ records: string }>(
-        `SELECT coalesce(json_agg(json_build_array(${LIST_COLUMNS}) ORDER BY address COLLATE "C"), '[]')::text AS records
-           FROM steward.resources`,
-      );
-      return (JSON.parse(row?.records ?? '[]') as readonly ListedRow[]).map(fromListed);
+      const records: StateRecord[] = [];
+      let after = '';
+      for (;;) {
+        const [page] = await client.query<{ records: string; last: string | null }>(
+          `SELECT coalesce(json_agg(json_build_array(${LIST_COLUMNS}) ORDER BY address COLLATE "C"), '[]')::text AS records,
+                  max(address COLLATE "C") AS last
+             FROM (SELECT * FROM steward.resources WHERE address COLLATE "C" > $1 ORDER BY address COLLATE "C" LIMIT $2) r`,
+          [after, LIST_PAGE],
+        );
+        const rows = JSON.parse(page?.records ?? '[]') as readonly ListedRow[];
+        for (const row of rows) records.push(fromListed(row));
+        const last = page?.last ?? null;
+        if (rows.length < LIST_PAGE || last === null) return records;
+        after = last;
+      }
     },
 
     async getResource(address: string): Promise<StateRecord | undefined> {

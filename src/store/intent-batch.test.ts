@@ -117,4 +117,27 @@ describe.each(backends(inject('pg')))('intents in batches on the $name backend',
       expect((await store.audit.verify()).ok).toBe(true);
     });
   });
+
+  it('lists more records than one page holds, every one once, in byte order', async () => {
+    await withStore(async (store) => {
+      const runId = await store.startRun({ command: 'apply', actor: 'alice@ci' });
+      // Names that sort differently by bytes and by a natural-language collation.
+      const names = Array.from({ length: 4500 }, (_, i) => (i % 3 === 0 ? `R${i}` : i % 3 === 1 ? `r${i}` : `_${i}`));
+      for (let i = 0; i < names.length; i += 500) {
+        const slice = names.slice(i, i + 500);
+        const intents = await store.recordIntents(slice.map((name) => ({ ...intent(runId, 0), address: `PostgresRole/${name}` })));
+        await store.completeIntents(
+          slice.map((name, j) => ({
+            intent: intents[j]!,
+            outcome: { status: 'succeeded' as const },
+            put: { record: { ...record(0), address: `PostgresRole/${name}`, name }, change: { runId, action: 'create' as const } },
+          })),
+        );
+      }
+      const listed = await store.listResources();
+      const expected = names.map((n) => `PostgresRole/${n}`).sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : 1));
+      expect(listed.map((r) => r.address)).toEqual(expected);
+      expect(listed[0]).toEqual(await store.getResource(listed[0]!.address));
+    });
+  });
 });

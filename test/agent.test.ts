@@ -189,4 +189,31 @@ approvals:
     expect(token).not.toSatisfy((t: string) => actions.join(' ').includes(t));
     await runCli(['-C', dir, 'destroy', '--auto-approve'], { env });
   });
+
+  it('under auto, asks for approval before a destructive change, and closes the request as obsolete once it is not needed', async () => {
+    const keep = uniqueName('keep');
+    const gone = uniqueName('gone');
+    const dir = await makeProject({
+      'instance.yaml': instanceIn(database),
+      'roles.yaml': roleYaml(keep, '') + roleYaml(gone, ''),
+      'autonomy.yaml': autonomyYaml('default: auto'),
+    });
+    const env = await pgStoreEnv();
+    await applied(dir, env);
+    const agent = await startAgent(dir, env);
+    type Request = { id: number; status: string; address: string; action: string; destructive: boolean; reason: string };
+    const requests = async (): Promise<Request[]> => JSON.parse((await runCli(['-C', dir, 'approvals', 'list', '--all', '--json'], { env })).stdout) as Request[];
+    try {
+      await writeProject(dir, { 'roles.yaml': roleYaml(keep, '') });
+      await waitFor(async () => (await requests()).some((r) => r.status === 'pending'), 'a change request for the delete');
+      expect((await requests())[0]).toMatchObject({ address: `PostgresRole/${gone}`, action: 'delete', destructive: true, reason: expect.stringContaining('does not allow destructive changes') });
+      const [exists] = await sqlIn('postgres', 'SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1', [gone]);
+      expect(exists).toEqual({ n: 1 });
+      await writeProject(dir, { 'roles.yaml': roleYaml(keep, '') + roleYaml(gone, '') });
+      await waitFor(async () => (await requests())[0]?.status === 'obsolete', 'the request to become obsolete');
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+    await runCli(['-C', dir, 'destroy', '--auto-approve'], { env });
+  });
 });

@@ -14,7 +14,7 @@ interface PauseFlags {
   readonly json: boolean;
 }
 
-export const SCOPE_HELP = 'project (default), kind:KIND, resource:KIND/NAME or labels:KEY=VALUE[,KEY=VALUE...]';
+export const SCOPE_HELP = 'project, kind:KIND, resource:KIND/NAME or labels:KEY=VALUE[,KEY=VALUE...]';
 
 /** The canonical form of `--scope`, or an `invalid-input` error naming the flag. */
 export function scopeFlag(text: string): string {

@@ -14,12 +14,14 @@ import {
   recoverIntents,
   refresh,
   SessionPool,
+  startRefresh,
   type ApplyContext,
   type ApplyEvent,
   type ApplyResult,
   type PlanResult,
   type PriorRecord,
   type Recovery,
+  type StartedRefresh,
 } from '../engine/index.js';
 import { POLICY } from '../kinds/policy.js';
 import {
@@ -106,10 +108,12 @@ export async function refreshAndPlan(
   kinds: ReadonlyMap<string, KindDefinition>,
   sessions: SessionPool,
   recovery: { readonly runId: string } | undefined,
+  /** A refresh of the declared resources already under way (see `startRefresh`). */
+  started?: StartedRefresh,
 ): Promise<Refreshed> {
   let prior = priorOf(await store.listResources());
   const intents = await store.unresolvedIntents();
-  const observations = await refresh({ desired, prior, kinds, sessions });
+  const observations = started ? await started.complete(prior) : await refresh({ desired, prior, kinds, sessions });
   let recoveries: readonly Recovery[] = [];
   if (recovery && intents.length > 0) {
     recoveries = await recoverIntents({
@@ -204,10 +208,12 @@ export async function runPlan(options: ProjectOptions, mode: { readonly destroy?
   const project = await loadProject(options);
   const policies = await projectPolicies(project);
   const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
-  return withStore(options, async (store) => {
-    const sessions = new SessionPool(providersFor(options), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
-    try {
-      const refreshed = await refreshAndPlan(store, desired, project.kinds, sessions, undefined);
+  // The targets are observed while the store opens and is read: both take a while, the first mostly on the targets.
+  const sessions = new SessionPool(providersFor(options), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
+  const started = startRefresh({ desired, kinds: project.kinds, sessions });
+  try {
+    return await withStore(options, async (store) => {
+      const refreshed = await refreshAndPlan(store, desired, project.kinds, sessions, undefined, started);
       const judged = judge(policies, desired, withIntentWarnings(refreshed.plan, refreshed.pendingIntents));
       return {
         plan: judged.plan,
@@ -218,10 +224,11 @@ export async function runPlan(options: ProjectOptions, mode: { readonly destroy?
         policy: judged.policy,
         paused: pausedChanges(await store.pauses.active(), desired, judged.plan.changes),
       };
-    } finally {
-      await sessions.closeAll();
-    }
-  });
+    });
+  } finally {
+    await started.settled();
+    await sessions.closeAll();
+  }
 }
 
 /**

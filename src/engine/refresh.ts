@@ -9,16 +9,15 @@ export interface RefreshInput {
   readonly sessions: SessionPool;
 }
 
-/**
- * Observes every managed resource that is declared or recorded in the state, set-based: one
- * `observe` call per (target, kind), whatever the number of resources. Resources whose target is
- * not declared get no observation; the planner reports them.
- */
-export async function refresh(input: RefreshInput): Promise<ReadonlyMap<string, Observation>> {
-  const groups = new Map<string, { target: string; kind: string; requests: Map<string, { address: string; spec: unknown }> }>();
+type Group = { target: string; kind: string; requests: Map<string, { address: string; spec: unknown }> };
+
+/** The (target, kind) groups to observe; a name already in its group keeps its first spec. */
+function groupsOf(input: Omit<RefreshInput, 'prior'>, prior: readonly PriorRecord[], skip?: ReadonlyMap<string, Group>): Map<string, Group> {
+  const groups = new Map<string, Group>();
   const add = (target: string | null | undefined, kind: string, name: string, address: string, spec: unknown): void => {
     if (!target || !input.sessions.isDeclared(target)) return;
     const key = `${target}\u0000${kind}`;
+    if (skip?.get(key)?.requests.has(name)) return;
     const group = groups.get(key) ?? { target, kind, requests: new Map<string, { address: string; spec: unknown }>() };
     // The declaration wins over the remembered spec: it is what the plan compares against.
     if (!group.requests.has(name)) group.requests.set(name, { address, spec });
@@ -27,12 +26,14 @@ export async function refresh(input: RefreshInput): Promise<ReadonlyMap<string, 
   for (const resource of input.desired) {
     if (input.kinds.get(resource.kind)?.role === 'managed') add(resource.target, resource.kind, resource.name, resource.address, resource.spec);
   }
-  for (const record of input.prior) add(record.target, record.kind, record.name, record.address, record.spec ?? null);
+  for (const record of prior) add(record.target, record.kind, record.name, record.address, record.spec ?? null);
+  return groups;
+}
 
-  const observations = new Map<string, Observation>();
+async function observeGroups(groups: ReadonlyMap<string, Group>, sessions: SessionPool, observations: Map<string, Observation>): Promise<void> {
   await Promise.all(
     [...groups.values()].map(async (group) => {
-      const session = await input.sessions.session(group.target);
+      const session = await sessions.session(group.target);
       const found = await session.observe(
         group.kind,
         [...group.requests].map(([name, r]) => ({ name, spec: r.spec })),
@@ -43,5 +44,47 @@ export async function refresh(input: RefreshInput): Promise<ReadonlyMap<string, 
       }
     }),
   );
+}
+
+/**
+ * Observes every managed resource that is declared or recorded in the state, set-based: one
+ * `observe` call per (target, kind), whatever the number of resources. Resources whose target is
+ * not declared get no observation; the planner reports them.
+ */
+export async function refresh(input: RefreshInput): Promise<ReadonlyMap<string, Observation>> {
+  const observations = new Map<string, Observation>();
+  await observeGroups(groupsOf(input, input.prior), input.sessions, observations);
   return observations;
+}
+
+/** A refresh started before the state was read (see {@link startRefresh}). */
+export interface StartedRefresh {
+  /** The observations `refresh` would return given this prior state. */
+  complete(prior: readonly PriorRecord[]): Promise<ReadonlyMap<string, Observation>>;
+  /** Resolves once the early observation is over, whatever its outcome (for cleaning up). */
+  settled(): Promise<void>;
+}
+
+/**
+ * Starts observing the declared resources at once, so the targets work while the state store
+ * opens and is read; `complete` then observes, in one more call per (target, kind), only the
+ * recorded resources that are no longer declared. The result is the same as `refresh`.
+ */
+export function startRefresh(input: Omit<RefreshInput, 'prior'>): StartedRefresh {
+  const observations = new Map<string, Observation>();
+  const declared = groupsOf(input, []);
+  const early = observeGroups(declared, input.sessions, observations);
+  // Handled here so a failure is not unhandled while the state is read; `complete` rethrows it.
+  const settled = early.then(
+    () => undefined,
+    () => undefined,
+  );
+  return {
+    async complete(prior) {
+      await early;
+      await observeGroups(groupsOf(input, prior, declared), input.sessions, observations);
+      return observations;
+    },
+    settled: () => settled,
+  };
 }

@@ -141,6 +141,61 @@ ALTER TABLE steward.resource_history ADD COLUMN spec jsonb;
 `,
   },
   {
+    version: 3,
+    name: 'encrypted secrets, their versions, and agent identities with their rotation state',
+    // Values are envelope-encrypted by the caller (src/secrets): only ciphertext, the wrapped data
+    // key and the master key's fingerprint are stored, all base64. A destroyed version keeps its
+    // row (and keyed hash) for the record but loses every encrypted part.
+    sql: `
+CREATE TABLE steward.secrets (
+  name text PRIMARY KEY,
+  id uuid NOT NULL UNIQUE,
+  origin text NOT NULL CHECK (origin IN ('generated', 'external', 'agent')),
+  owner text,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE steward.secret_versions (
+  secret_id uuid NOT NULL REFERENCES steward.secrets (id) ON DELETE CASCADE,
+  version integer NOT NULL CHECK (version > 0),
+  state text NOT NULL CHECK (state IN ('pending', 'current', 'previous', 'destroyed')),
+  ciphertext text,
+  iv text,
+  tag text,
+  wrapped_key text,
+  key_fingerprint text,
+  hmac text NOT NULL,
+  meta jsonb NOT NULL DEFAULT '{}'::jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  destroy_after timestamptz,
+  destroyed_at timestamptz,
+  PRIMARY KEY (secret_id, version),
+  CHECK ((state = 'destroyed') = (ciphertext IS NULL))
+);
+CREATE UNIQUE INDEX secret_versions_one_current ON steward.secret_versions (secret_id) WHERE state = 'current';
+
+-- One row per agent Steward has provisioned credentials for, kept until it is decommissioned:
+-- what to clean up, which login is live, and where an interrupted rotation stopped.
+CREATE TABLE steward.agent_identities (
+  agent text PRIMARY KEY,
+  secret_name text NOT NULL,
+  instance text NOT NULL,
+  database text NOT NULL,
+  group_role text NOT NULL,
+  logins jsonb NOT NULL CHECK (jsonb_typeof(logins) = 'array'),
+  active_login text,
+  env_file text,
+  step text NOT NULL DEFAULT 'idle' CHECK (step IN ('idle', 'pending', 'grace')),
+  pending_login text,
+  pending_version integer,
+  retiring_login text,
+  grace_until timestamptz,
+  rotated_at timestamptz,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
+  {
     version: 4,
     name: 'change requests, their approvals, and resource leases for agent replicas',
     // A change request holds one planned change by the hash of exactly what was planned; approving
@@ -200,62 +255,6 @@ CREATE TABLE steward.pauses (
 CREATE UNIQUE INDEX pauses_active ON steward.pauses (scope) WHERE resumed_at IS NULL;
 `,
   },
-  {
-    version: 3,
-    name: 'encrypted secrets, their versions, and agent identities with their rotation state',
-    // Values are envelope-encrypted by the caller (src/secrets): only ciphertext, the wrapped data
-    // key and the master key's fingerprint are stored, all base64. A destroyed version keeps its
-    // row (and keyed hash) for the record but loses every encrypted part.
-    sql: `
-CREATE TABLE steward.secrets (
-  name text PRIMARY KEY,
-  id uuid NOT NULL UNIQUE,
-  origin text NOT NULL CHECK (origin IN ('generated', 'external', 'agent')),
-  owner text,
-  created_at timestamptz NOT NULL DEFAULT now()
-);
-
-CREATE TABLE steward.secret_versions (
-  secret_id uuid NOT NULL REFERENCES steward.secrets (id) ON DELETE CASCADE,
-  version integer NOT NULL CHECK (version > 0),
-  state text NOT NULL CHECK (state IN ('pending', 'current', 'previous', 'destroyed')),
-  ciphertext text,
-  iv text,
-  tag text,
-  wrapped_key text,
-  key_fingerprint text,
-  hmac text NOT NULL,
-  meta jsonb NOT NULL DEFAULT '{}'::jsonb,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  destroy_after timestamptz,
-  destroyed_at timestamptz,
-  PRIMARY KEY (secret_id, version),
-  CHECK ((state = 'destroyed') = (ciphertext IS NULL))
-);
-CREATE UNIQUE INDEX secret_versions_one_current ON steward.secret_versions (secret_id) WHERE state = 'current';
-
--- One row per agent Steward has provisioned credentials for, kept until it is decommissioned:
--- what to clean up, which login is live, and where an interrupted rotation stopped.
-CREATE TABLE steward.agent_identities (
-  agent text PRIMARY KEY,
-  secret_name text NOT NULL,
-  instance text NOT NULL,
-  database text NOT NULL,
-  group_role text NOT NULL,
-  logins jsonb NOT NULL CHECK (jsonb_typeof(logins) = 'array'),
-  active_login text,
-  env_file text,
-  step text NOT NULL DEFAULT 'idle' CHECK (step IN ('idle', 'pending', 'grace')),
-  pending_login text,
-  pending_version integer,
-  retiring_login text,
-  grace_until timestamptz,
-  rotated_at timestamptz,
-  updated_at timestamptz NOT NULL DEFAULT now()
-);
-`,
-  },
-
 ];
 
 const BOOTSTRAP = `

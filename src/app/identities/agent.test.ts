@@ -74,6 +74,9 @@ describe('Agent', () => {
     }
     expect((await runPlan(project.options)).plan.summary).toMatchObject({ create: 0, update: 0, delete: 0, replace: 0 });
 
+    // Just provisioned: not due for 24h, so --due leaves it alone.
+    expect(await runRotate(project.options, { due: true, wait: false })).toMatchObject({ events: [], notDue: [agent] });
+
     // A rotation moves to the other login; the session opened before it is not cut.
     const before = await loginWith(vars);
     const rotated = await runRotate(project.options, { agent, due: false, wait: true });

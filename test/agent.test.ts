@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from './fixtures.js';
 import { adminClient, makeProject, projectEnv, roleYaml, runCli, waitFor, writeProject } from './project.js';
@@ -215,5 +217,35 @@ approvals:
       expect(await agent.stop()).toBe(0);
     }
     await runCli(['-C', dir, 'destroy', '--auto-approve'], { env });
+  });
+
+  it('without superuser, watches a database by polling its fingerprint, says so, and still detects drift', async () => {
+    const watcher = uniqueName('watcher');
+    const role = uniqueName('polled');
+    const { schema, table } = await tableFor('polled');
+    const admin = await adminClient();
+    await admin.query(`CREATE ROLE ${watcher} LOGIN PASSWORD 'watcher-pw'; CREATE ROLE ${role}`);
+    await admin.end();
+    await sqlIn(database, `GRANT SELECT ON ${schema}.${table} TO ${role}`);
+    const dir = await makeProject({
+      'instance.yaml': instanceIn(database).replace(/user: .*/, `user: ${watcher}`).replace(/password: .*/, 'password: { env: WATCHER_PW }'),
+      'roles.yaml': roleYaml(role, ''),
+      'grants.yaml': grantYaml('polled-read', role, database, schema, table, ['SELECT']),
+      'autonomy.yaml': autonomyYaml('default: observe'),
+    });
+    const env = projectEnv({ WATCHER_PW: 'watcher-pw' });
+    const agent = await startAgent(dir, env);
+    try {
+      await waitFor(async () => /"scope":"database \w+","mode":"polling","reason":"the connection is not a superuser/.test(agent.log()), 'the fallback to be reported');
+      await sqlIn(database, `GRANT DELETE ON ${schema}.${table} TO ${role}`);
+      await waitFor(async () => agent.log().includes('"msg":"drift detected"'), 'the polled drift to be detected');
+      expect(agent.log()).toMatch(/"source":"poll"/);
+      expect(agent.log()).toContain('"decision":"report only"');
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+    const status = JSON.parse(await readFile(join(dir, '.steward', 'agent.json'), 'utf8')) as { watches: Record<string, { mode: string; reason?: string }[]> };
+    expect(status.watches['PostgresInstance/main']).toEqual(expect.arrayContaining([expect.objectContaining({ mode: 'polling', reason: expect.stringContaining('not a superuser') })]));
+    await sqlIn(database, `DROP OWNED BY ${role}; DROP ROLE ${role}; DROP ROLE ${watcher}`);
   });
 });

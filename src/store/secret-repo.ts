@@ -179,5 +179,18 @@ export function createSecretRepository(client: SqlClient): SecretRepository {
         return rows.length;
       });
     },
+
+    async appliedHash(address, field) {
+      const [row] = await client.query<{ hmac: string }>('SELECT hmac FROM steward.sensitive_applied WHERE address = $1 AND field = $2', [address, field]);
+      return row?.hmac;
+    },
+
+    async recordApplied(address, field, hmac) {
+      await client.query(
+        `INSERT INTO steward.sensitive_applied (address, field, hmac) VALUES ($1, $2, $3)
+         ON CONFLICT (address, field) DO UPDATE SET hmac = EXCLUDED.hmac, applied_at = now()`,
+        [address, field, hmac],
+      );
+    },
   };
 }

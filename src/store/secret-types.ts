@@ -66,6 +66,9 @@ export interface SecretRepository {
    * version's row and returns the new wrapped key and fingerprint. Returns the number rewrapped.
    */
   rewrapAll(rewrap: (version: SecretVersionRecord) => Pick<SealedValue, 'wrappedKey' | 'keyFingerprint'>): Promise<number>;
+  /** The keyed hash of the sensitive value last applied to `field` of `address`, if any. */
+  appliedHash(address: string, field: string): Promise<string | undefined>;
+  recordApplied(address: string, field: string, hmac: string): Promise<void>;
 }
 
 export type RotationStep = 'idle' | 'pending' | 'grace';

@@ -102,6 +102,8 @@ spec:
       await collectDelivered();
     }
     expect((await cli(['secret', 'list', '--json'])).code).toBe(0);
+    // Nothing changed: the role's password is not sent again.
+    expect((await cli(['apply', '--auto-approve'])).code).toBe(0);
     expect((await cli(['audit', 'list'])).code).toBe(0);
     expect((await cli(['secret', 'rekey'])).code).toBe(0);
     expect((await cli(['secret', 'get', 'stripe-key', '--reveal'], { reveals: true })).stdout).toBe(`${stripe}\n`);
@@ -136,6 +138,7 @@ spec:
       expect(audit).toContain('secret.read');
       expect(audit).toContain('secret.rekey');
       expect(audit).toContain('agent.decommission.done');
+      expect(audit.filter((a) => a === 'role.password.set')).toHaveLength(1);
     } finally {
       await opened.store.close();
     }

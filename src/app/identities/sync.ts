@@ -111,6 +111,10 @@ export async function syncIdentities(input: IdentitySyncInput): Promise<Identity
     if (instance === undefined) continue;
     try {
       const value = await sensitiveValue(vault, input.env, role.spec.password!);
+      const hmac = vault.hash(value);
+      // Sent again only when the value changed or the role was (re)created by this apply.
+      const created = input.results.some((r) => r.address === role.address && (r.action === 'create' || r.action === 'replace'));
+      if (!created && (await store.secrets.appliedHash(role.address, 'password')) === hmac) continue;
       await withAdmin(instance, input.env, async (client) => void (await client.query(passwordStatement(role.name, scramVerifier(value)))));
       await store.audit.append({
         actor: input.actor,
@@ -121,8 +125,9 @@ export async function syncIdentities(input: IdentitySyncInput): Promise<Identity
         afterHash: null,
         outcome: 'succeeded',
         error: null,
-        detail: { password: `(sensitive) ${vault.hash(value)}`, sentAs: 'SCRAM-SHA-256 verifier' },
+        detail: { password: `(sensitive) ${hmac}`, sentAs: 'SCRAM-SHA-256 verifier' },
       });
+      await store.secrets.recordApplied(role.address, 'password', hmac);
     } catch (error) {
       problems.push(`${role.address}: its password could not be set: ${errorMessage(error)}`);
     }

@@ -193,6 +193,16 @@ CREATE TABLE steward.agent_identities (
   rotated_at timestamptz,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- The keyed hash of the sensitive value last applied to a field (e.g. a role's password), so it
+-- is sent again only when it changes; never the value.
+CREATE TABLE steward.sensitive_applied (
+  address text NOT NULL,
+  field text NOT NULL,
+  hmac text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (address, field)
+);
 `,
   },
   {

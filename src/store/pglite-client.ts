@@ -1,4 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { access, rm } from 'node:fs/promises';
+import { readTemplate, templatePath, writeTemplate } from './pglite-template.js';
 import type { SqlClient, SqlParam, SqlQueryable } from './sql-client.js';
 
 /**
@@ -9,13 +11,57 @@ import type { SqlClient, SqlParam, SqlQueryable } from './sql-client.js';
  */
 const START_PARAMS: readonly string[] = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function started(dataDir: string, loadDataDir?: Blob): Promise<PGlite> {
+  const db = new PGlite(dataDir, { startParams: [...START_PARAMS], ...(loadDataDir === undefined ? {} : { loadDataDir }) });
+  try {
+    await db.waitReady;
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+  return db;
+}
+
+/**
+ * The cluster in `dataDir`. A new one starts from the machine's template when there is one (see
+ * `pglite-template.ts`); otherwise PGlite creates it, and a dump of it becomes the template.
+ */
+async function openPglite(dataDir: string): Promise<PGlite> {
+  if (await exists(dataDir)) return started(dataDir);
+  const template = await templatePath(START_PARAMS);
+  const dump = template === undefined ? undefined : await readTemplate(template);
+  if (dump !== undefined) {
+    try {
+      return await started(dataDir, dump);
+    } catch {
+      // An unusable template: forget what it left and create the cluster as if there were none.
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
+  const db = await started(dataDir);
+  if (template !== undefined) {
+    try {
+      await writeTemplate(template, await db.dumpDataDir('gzip'));
+    } catch {
+      // No template this time; the next new store creates its cluster again.
+    }
+  }
+  return db;
+}
+
 /**
  * Opens (creating on first use) an embedded PostgreSQL in `dataDir`. PGlite runs inside this
  * process and must never be opened by two processes at once: the caller holds the store lock.
  */
 export async function openPgliteClient(dataDir: string): Promise<SqlClient> {
-  const db = new PGlite(dataDir, { startParams: [...START_PARAMS] });
-  await db.waitReady;
+  const db = await openPglite(dataDir);
   const wrap = (target: PGlite | Transaction): SqlQueryable => ({
     async query<Row extends object>(sql: string, params: readonly SqlParam[] = []): Promise<readonly Row[]> {
       const result = await target.query<Row>(sql, [...params]);

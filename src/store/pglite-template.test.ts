@@ -1,0 +1,74 @@
+import { PGlite } from '@electric-sql/pglite';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStoreWithClient } from './open-store.js';
+import { writeTemplate } from './pglite-template.js';
+
+describe('the embedded store template', () => {
+  let cache: string;
+  const previous = process.env['XDG_CACHE_HOME'];
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    cache = await mkdtemp(join(tmpdir(), 'steward-cache-home-'));
+    process.env['XDG_CACHE_HOME'] = cache;
+  });
+  afterAll(async () => {
+    if (previous === undefined) delete process.env['XDG_CACHE_HOME'];
+    else process.env['XDG_CACHE_HOME'] = previous;
+    await Promise.all([cache, ...dirs].map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  const project = async (): Promise<string> => {
+    const dir = await mkdtemp(join(tmpdir(), 'steward-template-project-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const templates = async (): Promise<readonly string[]> => (await readdir(join(cache, 'steward')).catch(() => [])).filter((n) => n.endsWith('.tar.gz'));
+
+  /** Opens a new project's store and returns whether it holds the marker table, after checking it works. */
+  async function newStoreHasMarker(): Promise<boolean> {
+    const { store, client } = await openStoreWithClient({ projectDir: await project(), command: 'test' });
+    try {
+      const runId = await store.startRun({ command: 'apply', actor: 'test' });
+      await store.putResource(
+        { address: 'PostgresRole/a', kind: 'PostgresRole', name: 'a', target: null, specHash: 'x', spec: null, attributes: {}, providerId: null, dependencies: [], protect: false },
+        { runId, action: 'create' },
+      );
+      expect((await store.listResources()).map((r) => r.address)).toEqual(['PostgresRole/a']);
+      expect((await store.audit.verify()).ok).toBe(true);
+      const [row] = await client.query<{ marked: boolean }>("SELECT to_regclass('public.template_marker') IS NOT NULL AS marked");
+      return row?.marked === true;
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('creates the first cluster itself and keeps a template of it', async () => {
+    expect(await templates()).toEqual([]);
+    expect(await newStoreHasMarker()).toBe(false);
+    expect(await templates()).toHaveLength(1);
+  });
+
+  it('starts a new cluster from the template', async () => {
+    const [name] = await templates();
+    // Replace the template with one that is recognisable: a cluster holding a marker table.
+    const marked = await project();
+    const db = new PGlite(join(marked, 'state'));
+    await db.exec('CREATE TABLE public.template_marker (id int)');
+    await writeTemplate(join(cache, 'steward', name!), await db.dumpDataDir('gzip'));
+    await db.close();
+    expect(await newStoreHasMarker()).toBe(true);
+  });
+
+  it('creates the cluster itself when the template is unusable, and replaces the template', async () => {
+    const [name] = await templates();
+    const path = join(cache, 'steward', name!);
+    await writeFile(path, 'not a tarball');
+    expect(await newStoreHasMarker()).toBe(false);
+    expect((await readFile(path)).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(await newStoreHasMarker()).toBe(false);
+  });
+});

@@ -248,4 +248,24 @@ approvals:
     expect(status.watches['PostgresInstance/main']).toEqual(expect.arrayContaining([expect.objectContaining({ mode: 'polling', reason: expect.stringContaining('not a superuser') })]));
     await sqlIn(database, `DROP OWNED BY ${role}; DROP ROLE ${role}; DROP ROLE ${watcher}`);
   });
+
+  it('with --once runs one cycle and exits: 0 when it reconciled, 1 when the cycle failed', async () => {
+    const role = uniqueName('once');
+    const dir = await makeProject({ 'instance.yaml': instanceIn(database), 'roles.yaml': roleYaml(role, 'connectionLimit: 1'), 'autonomy.yaml': autonomyYaml('default: auto') });
+    const env = projectEnv();
+    await applied(dir, env);
+    const admin = await adminClient();
+    await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT 9`);
+    await admin.end();
+    const once = await runCli(['-C', dir, 'agent', '--once'], { env });
+    expect(once.code, once.stderr).toBe(0);
+    expect(await connectionLimit(role)).toBe(1);
+    await runCli(['-C', dir, 'destroy', '--auto-approve'], { env });
+
+    const down = await makeProject({ 'instance.yaml': instanceIn(database).replace(/port: \d+/, 'port: 1'), 'roles.yaml': roleYaml(role, '') });
+    const failed = await runCli(['-C', down, 'agent', '--once'], { env });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('the reconcile cycle failed');
+    expect(failed.stderr).toContain('cannot connect');
+  });
 });

@@ -1,7 +1,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DiagnosticsError, errorMessage, type WatchChannel, type WatchHandle } from '../core/index.js';
+import { DiagnosticsError, StewardError, errorMessage, type WatchChannel, type WatchHandle } from '../core/index.js';
 import { currentActor, providersFor, type ProjectOptions } from '../app/index.js';
 import { SessionPool } from '../engine/index.js';
 import { openStore, type Store } from '../store/index.js';
@@ -196,6 +196,9 @@ class RunningAgent {
       if (this.options.once) break;
     }
     this.#log.info({}, 'agent stopping');
+    const last = this.#lastCycle;
+    if (this.options.once && last?.error !== undefined) throw new StewardError('apply-failed', `the reconcile cycle failed: ${last.error}`);
+    if (this.options.once && (last?.outcome?.failed ?? 0) > 0) throw new StewardError('apply-failed', `${last?.outcome?.failed} change(s) failed; see the log`);
   }
 
   async #reload(files: readonly string[]): Promise<void> {

@@ -36,7 +36,7 @@ import {
 } from '../policy/index.js';
 import type { Store } from '../store/index.js';
 import { currentActor } from './actor.js';
-import { assertKeyAvailable, syncIdentities, type IdentitySyncReport } from './identities/index.js';
+import { assertKeyAvailable, identityWarnings, syncIdentities, type IdentitySyncReport } from './identities/index.js';
 import { composeGuards, pausedChanges, pauseGuard, type PausedNote } from './kill-switch.js';
 import { loadProject, providersFor, withStore, type LoadedProject, type ProjectOptions } from './project.js';
 
@@ -297,7 +297,9 @@ export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode:
       // destroy every agent and secret is decommissioned.
       const kept = mode.destroy ? desired.filter((r) => project.kinds.get(r.kind)?.role === 'target') : desired;
       const identities = await syncIdentities({ store, resources: kept, projectDir: project.dir, env: options.env, runId, actor, results: apply.results });
-      return { ...base, runId, approved: true, apply, identities };
+      const warnings = identityWarnings(identities);
+      const reported = warnings.length === 0 ? base : { ...base, plan: { ...plan, diagnostics: [...plan.diagnostics, ...warnings] } };
+      return { ...reported, runId, approved: true, apply, identities };
     } catch (error) {
       summary = { error: error instanceof Error ? error.message : String(error) };
       throw error;

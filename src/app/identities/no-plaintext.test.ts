@@ -69,6 +69,8 @@ spec:
     expect(planned.code, planned.stderr).toBe(0);
     const applied = await cli(['apply', '--auto-approve', '--json']);
     expect(applied.code).toBe(0);
+    const warnings = (JSON.parse(applied.stdout) as { diagnostics: { severity: string; summary: string }[] }).diagnostics;
+    expect(warnings).toContainEqual(expect.objectContaining({ severity: 'warning', summary: 'Secret/stripe-key has no value yet: set it with `steward secret set stripe-key` (reads stdin)' }));
     await collectDelivered();
 
     // The role's password came from the generated Secret: it logs in with it.

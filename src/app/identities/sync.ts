@@ -1,4 +1,4 @@
-import { errorMessage, PARENT_ANNOTATION, type DesiredResource } from '../../core/index.js';
+import { errorMessage, PARENT_ANNOTATION, type DesiredResource, type Diagnostic } from '../../core/index.js';
 import type { ChangeResult } from '../../engine/index.js';
 import { AGENT, POSTGRES_INSTANCE, POSTGRES_ROLE, SECRET, type AgentSpec, type PostgresRoleSpec, type SecretSpec } from '../../kinds/index.js';
 import { passwordStatement } from '../../providers/postgres/role.js';
@@ -164,4 +164,9 @@ export function secretGraceSeconds(spec: SecretSpec): number {
 export async function assertKeyAvailable(resources: readonly DesiredResource[], projectDir: string, env: NodeJS.ProcessEnv): Promise<void> {
   const needs = resources.some((r) => r.kind === SECRET || r.kind === AGENT || (r.kind === POSTGRES_ROLE && (r.spec as PostgresRoleSpec).password !== undefined));
   if (needs) await requireKeyring(projectDir, env);
+}
+
+/** What the sync left for a later run, as warnings shown with the plan's diagnostics. */
+export function identityWarnings(report: IdentitySyncReport): readonly Diagnostic[] {
+  return report.problems.map((problem) => ({ severity: 'warning', code: 'unresolved-reference', summary: problem }));
 }

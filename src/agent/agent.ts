@@ -148,6 +148,16 @@ class RunningAgent {
       const reasons = await this.#wake.wait(this.#resyncMs(), 'resync', signal);
       if (reasons.length === 0) break;
       const trigger = reasons.join(', ');
+      if (this.#leased !== undefined && this.#leased.size === 0 && !this.options.once) {
+        // A standby replica: another one holds every lease. It takes over when they expire.
+        this.#log.debug({ trigger }, 'standby: another replica holds every lease');
+        await this.#writeStatus();
+        if (!ready) {
+          ready = true;
+          this.options.onReady?.();
+        }
+        continue;
+      }
       const started = performance.now();
       try {
         const outcome = await runCycle({

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { StewardError } from '../../core/index.js';
 import { agentEnvironment } from '../../app/index.js';
@@ -17,7 +18,8 @@ export function registerRun(program: Command, ctx: CommandContext, exit: (code: 
       const code = await new Promise<number>((resolve, reject) => {
         const child = spawn(file, rest, { stdio: 'inherit', env: { ...process.env, ...variables } });
         child.on('error', (error) => reject(new StewardError('invalid-input', `cannot run ${file}: ${error.message}`)));
-        child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 + 1 : 1)));
+        // A child ended by a signal exits the way a shell reports it: 128 + the signal's number.
+        child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));
       });
       exit(code);
     });

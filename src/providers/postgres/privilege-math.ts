@@ -19,6 +19,30 @@ export function expandTokens(tokens: readonly string[], full: readonly string[])
   return out;
 }
 
+interface Declaration {
+  readonly wanted: PrivilegeMap;
+  readonly declaresAll: boolean;
+}
+
+/**
+ * A declaration's privileges, worked out once per declared list (a grant on many objects, or every
+ * grant of a refresh, asks again for each object). Keyed by the list itself, which specs keep.
+ */
+const declarations = new WeakMap<readonly string[], Map<string, Declaration>>();
+
+function declaration(declared: readonly string[], withGrantOption: boolean, full: readonly string[]): Declaration {
+  const key = `${withGrantOption}\u0000${full.join(',')}`;
+  let byKey = declarations.get(declared);
+  if (byKey === undefined) declarations.set(declared, (byKey = new Map()));
+  let found = byKey.get(key);
+  if (found === undefined) {
+    const normalized = normalizePrivileges(declared);
+    found = { wanted: expandTokens(normalized.map((p) => privilegeToken(p, withGrantOption)), full), declaresAll: normalized[0] === 'ALL' };
+    byKey.set(key, found);
+  }
+  return found;
+}
+
 /**
  * How a held set of privileges reads against a declaration, as sorted tokens. Authoritative: all
  * held privileges count. Additive: only declared ones, and a grant option only if declared. When
@@ -32,13 +56,12 @@ export function observedTokens(
   additive: boolean,
   full: readonly string[],
 ): readonly string[] {
-  const wanted = expandTokens(normalizePrivileges(declared).map((p) => privilegeToken(p, withGrantOption)), full);
+  const { wanted, declaresAll } = declaration(declared, withGrantOption, full);
   const counted = new Map<string, boolean>();
   for (const [privilege, grantable] of held) {
     if (additive && !wanted.has(privilege)) continue;
     counted.set(privilege, additive ? grantable && (wanted.get(privilege) ?? false) : grantable);
   }
-  const declaresAll = normalizePrivileges(declared)[0] === 'ALL';
   if (declaresAll && full.every((p) => counted.has(p))) {
     const grantable = full.map((p) => counted.get(p) ?? false);
     if (grantable.every((g) => g) || grantable.every((g) => !g)) {

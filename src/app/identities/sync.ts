@@ -38,11 +38,15 @@ function parentOf(resource: DesiredResource): string | undefined {
 }
 
 /** Resolves a sensitive reference to its value; only this module and `steward run` ever hold it. */
-async function sensitiveValue(vault: Vault, env: NodeJS.ProcessEnv, ref: NonNullable<PostgresRoleSpec['password']>): Promise<string> {
-  if ('secretRef' in ref) return (await vault.read(ref.secretRef)).value;
+async function sensitiveValue(vault: Vault, env: NodeJS.ProcessEnv, ref: NonNullable<PostgresRoleSpec['password']>): Promise<{ readonly value: string; readonly hmac: string }> {
+  if ('secretRef' in ref) {
+    // The hash the version was stored with, which `plan` compares without decrypting.
+    const read = await vault.read(ref.secretRef);
+    return { value: read.value, hmac: read.version.hmac };
+  }
   const value = env[ref.env];
   if (value === undefined || value === '') throw new Error(`environment variable ${ref.env} is not set`);
-  return value;
+  return { value, hmac: vault.hash(value) };
 }
 
 /**
@@ -110,8 +114,7 @@ export async function syncIdentities(input: IdentitySyncInput): Promise<Identity
     const instance = instances.get(role.spec.instance);
     if (instance === undefined) continue;
     try {
-      const value = await sensitiveValue(vault, input.env, role.spec.password!);
-      const hmac = vault.hash(value);
+      const { value, hmac } = await sensitiveValue(vault, input.env, role.spec.password!);
       // Sent again only when the value changed or the role was (re)created by this apply.
       const created = input.results.some((r) => r.address === role.address && (r.action === 'create' || r.action === 'replace'));
       if (!created && (await store.secrets.appliedHash(role.address, 'password')) === hmac) continue;

@@ -1,16 +1,17 @@
-import { rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
-import { DiagnosticsError, StewardError, errorMessage, type WatchChannel, type WatchHandle } from '../core/index.js';
+import { resolve } from 'node:path';
+import { DiagnosticsError, StewardError, errorMessage } from '../core/index.js';
 import { currentActor, providersFor, type ProjectOptions } from '../app/index.js';
 import { SessionPool } from '../engine/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { runCycle, type CycleOutcome } from './cycle.js';
+import { runCycle } from './cycle.js';
 import { AgentGuardrails, type GuardrailEvents } from './guards.js';
 import type { AgentLogger } from './logger.js';
 import { ManifestWatcher } from './manifest-watch.js';
 import { loadProjectState, locatedDiagnostics, type ProjectState } from './project-state.js';
 import { RetryBook } from './retry.js';
+import { writeStatusFile, type AgentStatus } from './status-file.js';
+import { TargetWatches } from './target-watches.js';
 import type { AgentMetrics, Tracer } from './observability/index.js';
 import { Wakeup } from './wakeup.js';
 
@@ -33,20 +34,6 @@ export interface AgentOptions {
   readonly onReady?: () => void;
 }
 
-/** What `.steward/agent.json` says about a running agent. */
-export interface AgentStatus {
-  readonly pid: number;
-  readonly actor: string;
-  readonly replica: string;
-  readonly startedAt: string;
-  readonly store: string;
-  readonly watches: Readonly<Record<string, readonly WatchChannel[]>>;
-  readonly manifests: { readonly ok: boolean; readonly problems: readonly string[] };
-  readonly lastCycle?: { readonly at: string; readonly trigger: string; readonly outcome?: CycleOutcome; readonly error?: string };
-  readonly conflicted: readonly string[];
-  readonly leases?: number;
-}
-
 const APPROVAL_POLL_MS = 1000;
 const DEFAULT_LEASE_MS = 15_000;
 const HELD_RETRY_MS = 5_000;
@@ -58,7 +45,6 @@ const HELD_RETRY_MS = 5_000;
  * finished before it returns.
  */
 export async function runAgent(options: AgentOptions, signal: AbortSignal): Promise<void> {
-  const { log } = options;
   const dir = resolve(options.project.dir);
   const first = await loadProjectState(dir);
   if (!first.ok) throw new DiagnosticsError(first.diagnostics);
@@ -82,8 +68,7 @@ class RunningAgent {
   readonly #retries = new RetryBook();
   readonly #reported = new Map<string, string>();
   readonly #driftSince = new Map<string, number>();
-  readonly #watches = new Map<string, WatchHandle>();
-  readonly #channels: Record<string, readonly WatchChannel[]> = {};
+  readonly #targets: TargetWatches;
   #manifestProblems: readonly string[] = [];
   #watcher: ManifestWatcher | undefined;
   #timers: NodeJS.Timeout[] = [];
@@ -104,6 +89,7 @@ class RunningAgent {
     this.#sessions = this.#newSessions();
     this.#guardrails = new AgentGuardrails(state.autonomy.guardrails, store, actor, options.log, this.#guardrailEvents());
     if (store.backend === 'postgres') this.#leased = new Set();
+    this.#targets = new TargetWatches(providersFor(options.project), options.log, (reason) => this.#wake.request(reason));
   }
 
   #guardrailEvents(): GuardrailEvents {
@@ -235,55 +221,13 @@ class RunningAgent {
       this.#guardrails = new AgentGuardrails(outcome.state.autonomy.guardrails, this.store, this.actor, this.#log, this.#guardrailEvents());
     }
     this.#log.info({ files, resources: outcome.state.project.resources.length }, 'manifests reloaded');
-    await this.#stopWatches();
+    await this.#targets.stop();
     await this.#startWatches();
     this.#wake.request('manifests changed');
   }
 
-  async #startWatches(): Promise<void> {
-    const project = this.#state.project;
-    const providers = providersFor(this.options.project);
-    const targets = project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target');
-    for (const target of targets) {
-      const provider = providers.find((p) => p.targetKind === target.kind);
-      const resources = project.resources.filter((r) => r.target === target.address);
-      if (!provider?.watch) {
-        this.#channels[target.address] = [{ scope: 'everything', mode: 'polling', reason: 'the provider cannot watch; full resyncs only' }];
-        this.#log.warn({ target: target.address }, 'no change events from this target: relying on periodic resyncs');
-        continue;
-      }
-      try {
-        const handle = await provider.watch(target, {
-          resources,
-          intervalMs: this.options.fingerprintMs ?? this.#state.autonomy.fingerprintMs,
-          onChange: (event) => {
-            this.#log.debug({ target: target.address, ...event }, 'change signalled');
-            this.#wake.request(`${event.source} ${event.scope}`);
-          },
-          onStatus: (channels, problem) => {
-            this.#channels[target.address] = channels;
-            this.#log.info({ target: target.address, channels }, 'watching');
-            if (problem) this.#log.warn({ target: target.address, problem }, 'watch problem');
-          },
-        });
-        this.#watches.set(target.address, handle);
-        this.#channels[target.address] = handle.channels();
-      } catch (error) {
-        this.#channels[target.address] = [{ scope: 'everything', mode: 'polling', reason: `cannot watch: ${errorMessage(error)}` }];
-        this.#log.warn({ target: target.address, error: errorMessage(error) }, 'cannot watch this target: relying on periodic resyncs');
-      }
-    }
-  }
-
-  async #stopWatches(): Promise<void> {
-    const handles = [...this.#watches.values()];
-    this.#watches.clear();
-    await Promise.all(handles.map((h) => h.close()));
-  }
-
-  /** Catalog queries the watches have sent (for the idle cost measurement). */
-  watchQueries(): number {
-    return [...this.#watches.values()].reduce((n, h) => n + h.queryCount(), 0);
+  #startWatches(): Promise<void> {
+    return this.#targets.start(this.#state.project, this.options.fingerprintMs ?? this.#state.autonomy.fingerprintMs);
   }
 
   #startPolling(): void {
@@ -337,25 +281,18 @@ class RunningAgent {
   }
 
   async #writeStatus(): Promise<void> {
-    const status: AgentStatus = {
+    await writeStatusFile(this.dir, {
       pid: process.pid,
       actor: this.actor,
       replica: this.replica,
       startedAt: this.#startedAt,
       store: this.store.location,
-      watches: { ...this.#channels },
+      watches: this.#targets.channels(),
       manifests: { ok: this.#manifestProblems.length === 0, problems: this.#manifestProblems },
       lastCycle: this.#lastCycle,
       conflicted: this.#guardrails.conflicted(),
       leases: this.#leased?.size,
-    };
-    const file = join(this.dir, '.steward', 'agent.json');
-    try {
-      await writeFile(`${file}.tmp`, `${JSON.stringify(status, null, 2)}\n`);
-      await rename(`${file}.tmp`, file);
-    } catch {
-      // The status file is a convenience; the logs say the same.
-    }
+    });
   }
 
   async close(): Promise<void> {
@@ -363,7 +300,7 @@ class RunningAgent {
     this.#wake.close();
     for (const t of this.#timers) clearInterval(t);
     await this.#watcher?.close();
-    await this.#stopWatches();
+    await this.#targets.stop();
     await this.#sessions.closeAll();
     if (this.#leased) await this.store.leases.release(this.replica).catch(() => undefined);
   }

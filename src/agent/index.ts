@@ -3,3 +3,4 @@ export * from './approvals.js';
 export * from './autonomy.js';
 export * from './identity.js';
 export type * from './logger.js';
+export type { AgentStatus } from './status-file.js';

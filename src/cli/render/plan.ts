@@ -1,5 +1,6 @@
 import { PARENT_ANNOTATION, type FieldChange, type PlannedChange } from '../../core/index.js';
 import type { PlanResult } from '../../engine/index.js';
+import { AGENT, agentNames } from '../../kinds/index.js';
 import type { PausedNote } from '../../app/kill-switch.js';
 import type { Colors } from '../output.js';
 import { showValue } from './values.js';
@@ -77,7 +78,9 @@ export function renderPlan(plan: PlanResult, color: Colors, paused: readonly Pau
     if (shown.has(parent)) continue;
     shown.add(parent);
     const children = actionable.filter((c) => parentOf(c) === parent);
-    lines.push(`  ${color.dim('#')} ${color.bold(parent)}: ${children.length} of its resources change`, '');
+    const [kind, name] = parent.split('/');
+    const credential = kind === AGENT && name !== undefined ? `; its credential is kept encrypted by Steward in Secret/${agentNames(name).secret}` : '';
+    lines.push(`  ${color.dim('#')} ${color.bold(parent)}: ${children.length} of its resources change${credential}`, '');
     for (const child of children) describe(child, '    ');
   }
   for (const c of adopted) lines.push(`  ${color.dim('#')} ${c.address} exists as declared and will be recorded in the state (adopted).`);

@@ -2,7 +2,7 @@ import type { DesiredResource, PlannedChange } from '../core/index.js';
 import { composeGuards, pauseGuard } from '../app/kill-switch.js';
 import type { ResolvedGuardrails } from '../kinds/guardrails.js';
 import type { Store } from '../store/index.js';
-import type { CycleGuards } from './cycle.js';
+import type { CycleGuards } from './cycle-types.js';
 import { BlastRadius, CircuitBreaker, FlapDetector, RateLimiter } from './guardrails/index.js';
 import type { AgentLogger } from './logger.js';
 

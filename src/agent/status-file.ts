@@ -1,7 +1,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WatchChannel } from '../core/index.js';
-import type { CycleOutcome } from './cycle.js';
+import type { CycleOutcome } from './cycle-types.js';
 
 /** What `.steward/agent.json` says about a running agent. */
 export interface AgentStatus {

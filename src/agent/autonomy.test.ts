@@ -63,6 +63,29 @@ describe('change hashes', () => {
   });
 });
 
+describe('what is stored about a change', () => {
+  it('never holds a secret-named field or a known secret value, and keeps object names', async () => {
+    process.env['STEWARD_TEST_SECRET_TOKEN'] = 'sup3r-secret-value';
+    const { redactedSummary } = await import('./change-hash.js');
+    const summary = redactedSummary(
+      change({
+        kind: 'PostgresRole',
+        action: 'update',
+        changes: [
+          { field: 'password', before: 'old-one', after: 'new-one', requiresReplace: false },
+          { field: 'privileges', before: { 'public.api_tokens': ['SELECT'] }, after: { 'public.api_tokens': [] }, requiresReplace: false },
+          { field: 'comment', before: 'was sup3r-secret-value', after: null, requiresReplace: false },
+        ],
+      }),
+    );
+    expect(summary.fields).toEqual([
+      { field: 'password', before: '[REDACTED]', after: '[REDACTED]' },
+      { field: 'privileges', before: { 'public.api_tokens': ['SELECT'] }, after: { 'public.api_tokens': [] } },
+      { field: 'comment', before: 'was [REDACTED]', after: null },
+    ]);
+  });
+});
+
 describe('approver identity', () => {
   const token = 'tok-123';
   const tokenSha256 = 'c8963414bf6c4c869eeac5f8a057c3dc574d422f1b108397b66f67bab3d2f981';

@@ -1,7 +1,7 @@
 import type { PlannedChange } from '../core/index.js';
 import type { ChangeRequest } from '../store/index.js';
 import { autonomyFor, labelsOf, type ResourceAutonomy } from './autonomy.js';
-import { changeSummary, planHashOf } from './change-hash.js';
+import { planHashOf, redactedSummary } from './change-hash.js';
 import type { CycleContext } from './cycle-types.js';
 import { destructiveReason } from './destructive.js';
 
@@ -86,7 +86,7 @@ export async function recordDrift(ctx: CycleContext, runId: string, d: Decision)
   const decision = decisionText(d);
   const why = d.kind === 'act' ? 'the scope allows it' : d.why;
   ctx.reported.set(d.change.address, reportKey(d));
-  const summary = changeSummary(d.change);
+  const summary = redactedSummary(d.change);
   await ctx.store.audit.append({
     actor: ctx.actor,
     runId,
@@ -106,7 +106,7 @@ export async function propose(ctx: CycleContext, change: PlannedChange, why: str
     address: change.address,
     action: change.action,
     planHash: planHashOf(change),
-    plan: changeSummary(change),
+    plan: redactedSummary(change),
     reason: why,
     destructive: destructiveReason(change, ctx.autonomy.guardrails.destructive.maxRevokedPrivileges) !== undefined,
     proposer: ctx.actor,

@@ -23,7 +23,15 @@ export type DiagnosticCode =
   | 'protected-resource'
   | 'unsafe-delete'
   | 'orphaned-resource'
-  | 'unresolved-reference';
+  | 'unresolved-reference'
+  /** A change to a sensitive value, shown only as keyed hashes. */
+  | 'sensitive-change'
+  /** What applying does to Steward's own records (secrets, delivered files) beyond the plan's changes. */
+  | 'identity-change'
+  /** Identity work an apply left for a later run (e.g. a secret without a value). */
+  | 'identity-pending'
+  /** An earlier run was interrupted; apply re-observes and reconciles what it was doing. */
+  | 'interrupted-run';
 
 export interface SourceLocation {
   /** Path as the user would type it, relative to the project directory when inside it. */

@@ -5,7 +5,7 @@ import { loadKeyring, sensitiveHash } from '../../secrets/index.js';
 import type { Store } from '../../store/index.js';
 import { stewardDir } from './keys.js';
 
-const note = (summary: string, address: string): Diagnostic => ({ severity: 'warning', code: 'unresolved-reference', summary, address });
+const note = (summary: string, address: string, code: 'sensitive-change' | 'identity-change' | 'identity-pending'): Diagnostic => ({ severity: 'warning', code, summary, address });
 
 /**
  * What applying will do beyond the plan's changes, in what lives in Steward itself: role
@@ -30,31 +30,31 @@ export async function identityPlanNotes(store: Store, resources: readonly Desire
         // Compared by the keyed hash the secret was stored with: no decryption needed.
         if (current !== undefined && before === current.hmac) continue;
         if (current === undefined) {
-          notes.push(note(`${role.address}: its password will be set from Secret/${ref.secretRef} when applied`, role.address));
+          notes.push(note(`${role.address}: its password will be set from Secret/${ref.secretRef} when applied`, role.address, 'identity-pending'));
           continue;
         }
-        notes.push(note(`${role.address}: its password will be set: ${before === undefined ? '(none)' : `(sensitive) ${before}`} -> (sensitive) ${current.hmac}`, role.address));
+        notes.push(note(`${role.address}: its password will be set: ${before === undefined ? '(none)' : `(sensitive) ${before}`} -> (sensitive) ${current.hmac}`, role.address, 'sensitive-change'));
         continue;
       }
       if (value === undefined || value === '') {
-        notes.push(note(`${role.address}: environment variable ${ref.env} (spec.password) is not set`, role.address));
+        notes.push(note(`${role.address}: environment variable ${ref.env} (spec.password) is not set`, role.address, 'identity-pending'));
         continue;
       }
       if (keyring === undefined) continue;
       const after = sensitiveHash(keyring.primary, value);
-      if (after !== before) notes.push(note(`${role.address}: its password will be set: ${before === undefined ? '(none)' : `(sensitive) ${before}`} -> (sensitive) ${after}`, role.address));
+      if (after !== before) notes.push(note(`${role.address}: its password will be set: ${before === undefined ? '(none)' : `(sensitive) ${before}`} -> (sensitive) ${after}`, role.address, 'sensitive-change'));
     }
   }
   const agents = new Set(resources.filter((r) => r.kind === AGENT).map((r) => r.name));
   for (const identity of identities) {
     if (agents.has(identity.agent)) continue;
     const file = identity.envFile === null ? '' : `, deletes ${identity.envFile}`;
-    notes.push(note(`${AGENT}/${identity.agent} was removed: once its roles are gone, applying destroys Secret/${identity.secretName}${file} and forgets it`, `${AGENT}/${identity.agent}`));
+    notes.push(note(`${AGENT}/${identity.agent} was removed: once its roles are gone, applying destroys Secret/${identity.secretName}${file} and forgets it`, `${AGENT}/${identity.agent}`, 'identity-change'));
   }
   const secrets = new Set(resources.filter((r) => r.kind === SECRET).map((r) => r.name));
   const owned = new Set(identities.map((i) => i.secretName));
   for (const secret of stored) {
-    if (!secrets.has(secret.name) && !owned.has(secret.name)) notes.push(note(`${SECRET}/${secret.name} was removed from the manifests: applying destroys every version of it`, `${SECRET}/${secret.name}`));
+    if (!secrets.has(secret.name) && !owned.has(secret.name)) notes.push(note(`${SECRET}/${secret.name} was removed from the manifests: applying destroys every version of it`, `${SECRET}/${secret.name}`, 'identity-change'));
   }
   return notes;
 }

@@ -171,5 +171,5 @@ export async function assertKeyAvailable(resources: readonly DesiredResource[], 
 
 /** What the sync left for a later run, as warnings shown with the plan's diagnostics. */
 export function identityWarnings(report: IdentitySyncReport): readonly Diagnostic[] {
-  return report.problems.map((problem) => ({ severity: 'warning', code: 'unresolved-reference', summary: problem }));
+  return report.problems.map((problem) => ({ severity: 'warning', code: 'identity-pending', summary: problem }));
 }

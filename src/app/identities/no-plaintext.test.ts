@@ -74,7 +74,11 @@ spec:
     expect(await notes()).toContain(`PostgresRole/${legacy}: its password will be set from Secret/legacy-password when applied`);
     const applied = await cli(['apply', '--auto-approve', '--json']);
     expect(applied.code).toBe(0);
-    const warnings = (JSON.parse(applied.stdout) as { diagnostics: { severity: string; summary: string }[] }).diagnostics;
+    const appliedDoc = JSON.parse(applied.stdout) as { diagnostics: { severity: string; summary: string }[]; identities: { secretsCreated: string[]; events: { type: string; agent: string }[] } };
+    // What the apply did beyond the plan's changes is part of the document.
+    expect(appliedDoc.identities.secretsCreated).toEqual(['legacy-password']);
+    expect(appliedDoc.identities.events.filter((e) => e.agent === agent).map((e) => e.type)).toContain('rotated');
+    const warnings = appliedDoc.diagnostics;
     expect(warnings).toContainEqual(expect.objectContaining({ severity: 'warning', summary: 'Secret/stripe-key has no value yet: set it with `steward secret set stripe-key` (reads stdin)' }));
     await collectDelivered();
 
@@ -126,6 +130,8 @@ spec:
     );
     const removed = await cli(['apply', '--auto-approve']);
     expect(removed.code).toBe(0);
+    expect(removed.stdout).toContain(`Agent/${agent}: decommissioned`);
+    expect(removed.stdout).toContain('Secret/stripe-key: every version destroyed');
     expect(await sql('SELECT rolname FROM pg_roles WHERE rolname LIKE $1 OR rolname = $2', [`${agent.replace(/-/g, '_')}%`, legacy])).toEqual([]);
 
     expect(plaintexts.size).toBe(6);

@@ -5,6 +5,7 @@ import { confirm } from '../confirm.js';
 import type { CommandContext } from '../context.js';
 import { renderApplyEvent, renderApplySummary } from '../render/apply.js';
 import { renderDiagnostics } from '../render/diagnostics.js';
+import { renderIdentitySync } from '../render/identities.js';
 import { applyDocument } from '../render/json.js';
 import { renderPlan } from '../render/plan.js';
 import { policyWorthShowing, renderPolicy } from '../render/policy.js';
@@ -70,6 +71,8 @@ async function run(command: Command, ctx: CommandContext, flags: ApplyFlags, des
         out.out(renderPlan(plan, out.color));
         if (policyWorthShowing(report.policy)) out.out(`\n${renderPolicy(report.policy, out.color)}`);
       } else if (report.apply) out.out(`\n${renderApplySummary(report.apply, out.color, destroy ? 'Destroy' : 'Apply')}`);
+      const identities = report.identities === undefined ? undefined : renderIdentitySync(report.identities, out.color);
+      if (identities !== undefined) out.out(`\n${identities}`);
     }
   }
   if (hasErrors(plan.diagnostics) || !report.approved) return 1;

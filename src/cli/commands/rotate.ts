@@ -1,22 +1,8 @@
 import type { Command } from 'commander';
 import { StewardError } from '../../core/index.js';
-import { runRotate, type RotationEvent } from '../../app/index.js';
+import { runRotate } from '../../app/index.js';
 import type { CommandContext } from '../context.js';
-
-function describe(event: RotationEvent): string {
-  switch (event.type) {
-    case 'rotated':
-      return `Agent/${event.agent}: rotated to login ${event.login} (secret version ${event.version}, (sensitive) ${event.hmac}) in ${Math.round(event.ms)} ms`;
-    case 'invalidated':
-      return `Agent/${event.agent}: grace period over, login ${event.login} no longer accepts its old password (open sessions untouched)`;
-    case 'delivered':
-      return `Agent/${event.agent}: credentials delivered to ${event.file}`;
-    case 'rolled-back':
-      return `Agent/${event.agent}: an interrupted rotation (version ${event.version}) was rolled back; the published credential still works`;
-    case 'resumed':
-      return `Agent/${event.agent}: an interrupted rotation (version ${event.version}) had been published and was completed`;
-  }
-}
+import { renderRotationEvent } from '../render/identities.js';
 
 export function registerRotate(program: Command, ctx: CommandContext, exit: (code: number) => void): void {
   program
@@ -31,7 +17,7 @@ export function registerRotate(program: Command, ctx: CommandContext, exit: (cod
       const report = await runRotate(ctx.project(command, 'rotate'), { ...(agent === undefined ? {} : { agent }), due: flags.due, wait: flags.wait });
       if (flags.json) ctx.output.out(JSON.stringify({ formatVersion: '1', command: 'rotate', runId: report.runId, events: report.events, notDue: report.notDue }, null, 2));
       else {
-        for (const event of report.events) ctx.output.out(describe(event));
+        for (const event of report.events) ctx.output.out(renderRotationEvent(event));
         for (const name of report.notDue) ctx.output.out(`Agent/${name}: not due`);
       }
       exit(0);

@@ -1,5 +1,6 @@
 import type { Diagnostic, PlannedChange, SourceLocation } from '../../core/index.js';
 import type { ApplyReport, PlanReport, PolicyReport } from '../../app/index.js';
+import { identitySyncDocument } from './identities.js';
 
 /**
  * The machine-readable documents of `plan --json` and `apply --json`. Stable: fields are only
@@ -95,6 +96,7 @@ export function applyDocument(report: ApplyReport, command = 'apply'): Record<st
     ok: report.approved && (report.apply?.ok ?? false),
     recoveries: report.recoveries,
     results: (report.apply?.results ?? []).map((r) => ({ address: r.address, action: r.action, status: r.status, error: r.error ?? null, durationMs: r.durationMs })),
+    identities: identitySyncDocument(report.identities),
   };
 }
 

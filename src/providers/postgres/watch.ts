@@ -6,6 +6,8 @@ import { CAN_INSTALL, CLUSTER_FINGERPRINT, DATABASE_FINGERPRINT, INSTALL_EVENT_T
 
 /** Longest wait between reconnection attempts. */
 const MAX_RETRY_MS = 5_000;
+/** A watch connection that cannot be opened in this time is retried later. */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** The databases the resources live in, plus the instance's own. */
 function databasesOf(resources: readonly DesiredResource[], own: string): readonly string[] {
@@ -51,13 +53,14 @@ class Channel {
     this.status = { scope, mode: 'polling', reason: kind === 'cluster' ? 'roles and memberships fire no event trigger' : 'connecting' };
   }
 
-  start(): void {
-    void this.#connect();
+  /** Resolves once the first connection attempt is over (LISTEN in place, or a retry scheduled). */
+  start(): Promise<void> {
+    return this.#connect();
   }
 
   async #connect(): Promise<void> {
     if (this.#closed) return;
-    const client = new pg.Client({ ...this.config, application_name: 'steward-watch' });
+    const client = new pg.Client({ ...this.config, application_name: 'steward-watch', connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     client.on('error', () => this.#lost(client));
     client.on('end', () => this.#lost(client));
     try {
@@ -71,7 +74,8 @@ class Channel {
       const wasConnected = this.#attempt > 0;
       this.#attempt = 0;
       this.#connected = true;
-      if (this.status.mode === 'polling') this.#schedulePoll(0);
+      // The first fingerprint is the baseline, taken before the caller's first full observe.
+      if (this.status.mode === 'polling') await this.#poll();
       if (this.kind === 'cluster') this.changed();
       // Notifications sent while the connection was down are lost: look again.
       if (wasConnected) this.#emit({ source: 'reconnect', detail: 'watch connection re-established', scope: this.scope });
@@ -177,7 +181,8 @@ export async function watchInstance(target: DesiredResource, options: WatchOptio
   for (const database of databasesOf(options.resources, own)) {
     channels.push(new Channel({ ...config, database }, `database ${database}`, 'database', options, queries, report));
   }
-  for (const channel of channels) channel.start();
+  // Nothing is missed after this returns: every LISTEN is in place (or its fallback scheduled).
+  await Promise.all(channels.map((channel) => channel.start()));
   return {
     channels: () => channels.map((c) => c.status),
     queryCount: () => queries.count,

@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WatchChannel } from '../core/index.js';
 import type { CycleOutcome } from './cycle-types.js';
@@ -21,6 +21,8 @@ export interface AgentStatus {
 export async function writeStatusFile(dir: string, status: AgentStatus): Promise<void> {
   const file = join(dir, '.steward', 'agent.json');
   try {
+    // With a PostgreSQL store nothing else may have created .steward/ yet.
+    await mkdir(join(dir, '.steward'), { recursive: true });
     await writeFile(`${file}.tmp`, `${JSON.stringify(status, null, 2)}\n`);
     await rename(`${file}.tmp`, file);
   } catch {

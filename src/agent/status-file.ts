@@ -23,6 +23,7 @@ export async function writeStatusFile(dir: string, status: AgentStatus): Promise
   try {
     // With a PostgreSQL store nothing else may have created .steward/ yet.
     await mkdir(join(dir, '.steward'), { recursive: true });
+    await writeFile(join(dir, '.steward', '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined);
     await writeFile(`${file}.tmp`, `${JSON.stringify(status, null, 2)}\n`);
     await rename(`${file}.tmp`, file);
   } catch {

@@ -10,6 +10,7 @@ import type { AgentLogger } from './logger.js';
 import { ManifestWatcher } from './manifest-watch.js';
 import { loadProjectState, locatedDiagnostics, type ProjectState } from './project-state.js';
 import { RetryBook } from './retry.js';
+import { RotationSchedule, ROTATION_CHECK_MS } from './rotations.js';
 import { writeStatusFile, type AgentStatus } from './status-file.js';
 import { TargetWatches } from './target-watches.js';
 import type { AgentMetrics, Tracer } from './observability/index.js';
@@ -37,6 +38,7 @@ export interface AgentOptions {
 const APPROVAL_POLL_MS = 1000;
 const DEFAULT_LEASE_MS = 15_000;
 const HELD_RETRY_MS = 5_000;
+const ROTATION_WAKE = 'rotation check';
 
 /**
  * `steward agent`: keeps the live infrastructure true to the manifests until `signal` aborts.
@@ -66,6 +68,7 @@ class RunningAgent {
   #guardrails: AgentGuardrails;
   readonly #wake = new Wakeup();
   readonly #retries = new RetryBook();
+  readonly #rotations = new RotationSchedule();
   readonly #reported = new Map<string, string>();
   readonly #driftSince = new Map<string, number>();
   readonly #targets: TargetWatches;
@@ -144,6 +147,10 @@ class RunningAgent {
         }
         continue;
       }
+      if (reasons.every((r) => r === ROTATION_WAKE)) {
+        await this.#rotateDue();
+        continue;
+      }
       const started = performance.now();
       try {
         const outcome = await runCycle({
@@ -153,6 +160,7 @@ class RunningAgent {
           autonomy: this.#state.autonomy,
           sessions: this.#sessions,
           actor: this.actor,
+          env: this.options.project.env,
           parallelism: this.options.project.parallelism,
           log: this.#log,
           retries: this.#retries,
@@ -184,6 +192,7 @@ class RunningAgent {
         if (error instanceof Error && 'code' in error && error.code === 'audit-write-failed') this.#log.error({}, 'the audit log cannot be written: nothing is changed until it can (fail closed)');
         this.#wake.requestAfter(delay, 'retry after a failed cycle');
       }
+      if (this.options.once || this.#rotations.isDue()) await this.#rotateDue();
       await this.#writeStatus();
       if (!ready) {
         ready = true;
@@ -195,6 +204,19 @@ class RunningAgent {
     const last = this.#lastCycle;
     if (this.options.once && last?.error !== undefined) throw new StewardError('apply-failed', `the reconcile cycle failed: ${last.error}`);
     if (this.options.once && (last?.outcome?.failed ?? 0) > 0) throw new StewardError('apply-failed', `${last?.outcome?.failed} change(s) failed; see the log`);
+  }
+
+  /** Rotates the credentials of agents that are due (see RotationSchedule); never throws. */
+  async #rotateDue(): Promise<void> {
+    if (!RotationSchedule.wanted(this.#state)) return;
+    await this.#rotations.run({
+      store: this.store,
+      state: this.#state,
+      env: this.options.project.env,
+      actor: this.actor,
+      lockTimeoutMs: this.options.project.lockTimeoutMs,
+      log: this.#log,
+    });
   }
 
   async #reload(files: readonly string[]): Promise<void> {
@@ -254,6 +276,12 @@ class RunningAgent {
       }
     };
     this.#timers.push(setInterval(() => void poll(), APPROVAL_POLL_MS));
+    // Credentials fall due with time, not with an event: look every ROTATION_CHECK_MS when agents are declared.
+    this.#timers.push(
+      setInterval(() => {
+        if (RotationSchedule.wanted(this.#state) && this.#rotations.isDue()) this.#wake.request(ROTATION_WAKE);
+      }, ROTATION_CHECK_MS),
+    );
     if (this.#leased) {
       const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
       this.#timers.push(setInterval(() => void this.#claimLeases(), Math.max(100, Math.floor(leaseMs / 3))));

@@ -27,6 +27,8 @@ export interface CycleContext {
   readonly autonomy: ResolvedAutonomy;
   readonly sessions: SessionPool;
   readonly actor: string;
+  /** The environment manifests' references (`{env: VAR}`) and the master key are read from. */
+  readonly env: NodeJS.ProcessEnv;
   readonly parallelism: number;
   readonly log: AgentLogger;
   readonly retries: RetryBook;

@@ -1,6 +1,6 @@
-import { judge, recordDecisions, refreshAndPlan } from '../app/index.js';
-import { hasErrors } from '../core/index.js';
-import { applyPlan, type PlanResult } from '../engine/index.js';
+import { judge, recordDecisions, refreshAndPlan, syncIdentities } from '../app/index.js';
+import { errorMessage, hasErrors } from '../core/index.js';
+import { applyPlan, type ApplyResult, type PlanResult } from '../engine/index.js';
 import { planHashOf } from './change-hash.js';
 import type { CycleContext, CycleOutcome } from './cycle-types.js';
 import { closeObsolete, decide, LEASED_ELSEWHERE, propose, recordDrift, reportKey, type Decision } from './gate.js';
@@ -133,6 +133,7 @@ async function cycle(ctx: CycleContext): Promise<CycleOutcome> {
           await store.changeRequests.close(request.id, result.status === 'succeeded' ? 'applied' : 'failed', ctx.actor, result.error ?? 'applied as approved');
         }
       }
+      await afterApply(ctx, run, apply);
       status = failed === 0 ? 'succeeded' : failed === apply.results.length ? 'failed' : 'partial';
       summary = { trigger: ctx.trigger, planned: plan.summary, acted: toAct.length, failed, proposed };
       return { drifted: actionable.length, acted: toAct.length - failed - held, proposed, failed, busy: false, held };
@@ -146,5 +147,25 @@ async function cycle(ctx: CycleContext): Promise<CycleOutcome> {
   } finally {
     if (runId !== undefined) await store.finishRun(runId, status, summary).catch(() => undefined);
     await lock.release();
+  }
+}
+
+/**
+ * What `steward apply` does after the plan's changes, done after the agent's too: generated
+ * secrets get a value, role passwords follow their references, and an agent whose roles the
+ * (approved) plan has dropped is decommissioned — secrets destroyed, delivered files deleted.
+ * Identity work that fails is logged and retried after the next apply; it never fails the cycle.
+ */
+async function afterApply(ctx: CycleContext, runId: string, apply: ApplyResult): Promise<void> {
+  if (!apply.results.some((r) => r.status === 'succeeded')) return;
+  try {
+    const report = await syncIdentities({ store: ctx.store, resources: ctx.project.resources, projectDir: ctx.project.dir, env: ctx.env, runId, actor: ctx.actor, results: apply.results });
+    for (const name of report.decommissioned) ctx.log.info({ agent: name }, `Agent/${name} decommissioned: secrets destroyed, delivered files deleted`);
+    for (const name of report.secretsDestroyed) ctx.log.info({ secret: name }, `Secret/${name} destroyed`);
+    for (const name of report.secretsCreated) ctx.log.info({ secret: name }, `Secret/${name} generated`);
+    for (const event of report.events) ctx.log.info({ ...event }, `Agent/${event.agent}: ${event.type}`);
+    for (const problem of report.problems) ctx.log.warn({ problem }, 'identity work left for later');
+  } catch (error) {
+    ctx.log.warn({ error: errorMessage(error) }, 'identity work after the apply failed; retried after the next apply');
   }
 }

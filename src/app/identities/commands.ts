@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import { StewardError, type DesiredResource } from '../../core/index.js';
 import { AGENT, POSTGRES_INSTANCE, SECRET, type AgentSpec, type SecretSpec } from '../../kinds/index.js';
 import { generateMasterKey, KEY_FILE, MASTER_KEY_COMMAND_ENV, MASTER_KEY_ENV, NEW_KEY_FILE, rewrap, secretAad, writeKeyFile, type MasterKey } from '../../secrets/index.js';
-import type { SecretVersionRecord } from '../../store/index.js';
+import type { SecretVersionRecord, Store } from '../../store/index.js';
+import { pauseCovering, pauseReason } from '../kill-switch.js';
 import { currentActor } from '../actor.js';
 import { loadProject, withStore, type LoadedProject, type ProjectOptions } from '../project.js';
 import { agentEndpoint } from './connection.js';
@@ -37,50 +38,75 @@ export interface RotateReport {
   readonly events: readonly RotationEvent[];
   /** Agents looked at and found not due. */
   readonly notDue: readonly string[];
+  /** Agents a pause covers (the kill switch): nothing of theirs was touched. */
+  readonly held: readonly { readonly agent: string; readonly reason: string }[];
+}
+
+/** Who rotates and how long to wait for another run holding the apply lock. */
+export interface RotateContext {
+  readonly project: LoadedProject;
+  readonly env: NodeJS.ProcessEnv;
+  readonly actor: string;
+  readonly lockTimeoutMs: number;
 }
 
 /** `steward rotate`: recovers interrupted rotations, finishes due grace periods and rotates. */
 export async function runRotate(options: ProjectOptions, request: RotateRequest): Promise<RotateReport> {
   const project = await loadProject(options);
-  const actor = currentActor(options.env);
-  const names = request.agent !== undefined ? [request.agent] : project.resources.filter((r) => r.kind === AGENT).map((r) => r.name);
-  const selected = names.map((n) => declaredAgent(project, n));
-  return withStore(options, async (store) => {
-    const keyring = await requireKeyring(project.dir, options.env);
-    const lock = await store.acquireApplyLock({ timeoutMs: options.lockTimeoutMs });
-    const runId = await store.startRun({ command: 'rotate', actor });
-    const events: RotationEvent[] = [];
-    const notDue: string[] = [];
-    let status: 'succeeded' | 'failed' = 'failed';
-    try {
-      const vault = new Vault(store, keyring, actor);
-      for (const { agent, instance } of selected) {
-        const ctx: AgentContext = { agent, instance, projectDir: project.dir, env: options.env, vault, runId };
-        let identity = await identityFor(ctx);
-        for (const stepResult of [await recoverRotation(ctx, identity)]) {
-          identity = stepResult.identity;
-          events.push(...stepResult.events);
-        }
-        events.push(...(await deliver(ctx, identity)));
-        const graced = request.wait && !request.due ? await waitForGrace(ctx, identity) : await finishGrace(ctx, identity);
-        identity = graced.identity;
-        events.push(...graced.events);
-        if (request.due && (!isDue(agent.spec, identity, new Date()) || identity.step !== 'idle')) {
-          notDue.push(agent.name);
-          continue;
-        }
-        const rotated = await rotate(ctx, identity);
-        identity = rotated.identity;
-        events.push(...rotated.events);
-        if (request.wait) events.push(...(await waitForGrace(ctx, identity)).events);
+  const ctx: RotateContext = { project, env: options.env, actor: currentActor(options.env), lockTimeoutMs: options.lockTimeoutMs };
+  const names = request.agent !== undefined ? [request.agent] : undefined;
+  names?.forEach((n) => declaredAgent(project, n));
+  return withStore(options, (store) => rotateAgents(store, ctx, request, names));
+}
+
+/**
+ * Rotation over an open store, for `steward rotate` and the running agent: every declared agent
+ * (or those named) under the apply lock, as one run. Agents a pause covers are left alone; the
+ * kill switch holds back rotations like any other mutation.
+ */
+export async function rotateAgents(store: Store, ctx: RotateContext, request: Omit<RotateRequest, 'agent'>, names?: readonly string[]): Promise<RotateReport> {
+  const { project } = ctx;
+  const selected = (names ?? project.resources.filter((r) => r.kind === AGENT).map((r) => r.name)).map((n) => declaredAgent(project, n));
+  const keyring = await requireKeyring(project.dir, ctx.env);
+  const lock = await store.acquireApplyLock({ timeoutMs: ctx.lockTimeoutMs });
+  const runId = await store.startRun({ command: 'rotate', actor: ctx.actor });
+  const events: RotationEvent[] = [];
+  const notDue: string[] = [];
+  const held: { agent: string; reason: string }[] = [];
+  let status: 'succeeded' | 'failed' = 'failed';
+  try {
+    const vault = new Vault(store, keyring, ctx.actor);
+    const pauses = await store.pauses.active();
+    for (const { agent, instance } of selected) {
+      const pause = pauseCovering(pauses, { address: agent.address, kind: agent.kind, labels: agent.metadata.labels });
+      if (pause !== undefined) {
+        held.push({ agent: agent.name, reason: pauseReason(pause) });
+        continue;
       }
-      status = 'succeeded';
-      return { runId, events, notDue };
-    } finally {
-      await store.finishRun(runId, status, { events: events.length }).catch(() => undefined);
-      await lock.release();
+      const actx: AgentContext = { agent, instance, projectDir: project.dir, env: ctx.env, vault, runId };
+      let identity = await identityFor(actx);
+      const recovered = await recoverRotation(actx, identity);
+      identity = recovered.identity;
+      events.push(...recovered.events);
+      events.push(...(await deliver(actx, identity)));
+      const graced = request.wait && !request.due ? await waitForGrace(actx, identity) : await finishGrace(actx, identity);
+      identity = graced.identity;
+      events.push(...graced.events);
+      if (request.due && (!isDue(agent.spec, identity, new Date()) || identity.step !== 'idle')) {
+        notDue.push(agent.name);
+        continue;
+      }
+      const rotated = await rotate(actx, identity);
+      identity = rotated.identity;
+      events.push(...rotated.events);
+      if (request.wait) events.push(...(await waitForGrace(actx, identity)).events);
     }
-  });
+    status = 'succeeded';
+    return { runId, events, notDue, held };
+  } finally {
+    await store.finishRun(runId, status, { events: events.length, held: held.length }).catch(() => undefined);
+    await lock.release();
+  }
 }
 
 export interface SecretListing {

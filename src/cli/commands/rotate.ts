@@ -15,11 +15,13 @@ export function registerRotate(program: Command, ctx: CommandContext, exit: (cod
       ctx.json = flags.json;
       if (agent === undefined && !flags.due) throw new StewardError('invalid-input', 'name an agent (steward rotate billing-bot) or use --due');
       const report = await runRotate(ctx.project(command, 'rotate'), { ...(agent === undefined ? {} : { agent }), due: flags.due, wait: flags.wait });
-      if (flags.json) ctx.output.out(JSON.stringify({ formatVersion: '1', command: 'rotate', runId: report.runId, events: report.events, notDue: report.notDue }, null, 2));
+      if (flags.json) ctx.output.out(JSON.stringify({ formatVersion: '1', command: 'rotate', runId: report.runId, events: report.events, notDue: report.notDue, held: report.held }, null, 2));
       else {
         for (const event of report.events) ctx.output.out(renderRotationEvent(event));
         for (const name of report.notDue) ctx.output.out(`Agent/${name}: not due`);
+        for (const h of report.held) ctx.output.err(`Agent/${h.agent}: not rotated: ${h.reason}`);
       }
-      exit(0);
+      // Asked for by name and held back by the kill switch: the rotation did not happen.
+      exit(agent !== undefined && report.held.length > 0 ? 1 : 0);
     });
 }

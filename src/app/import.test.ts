@@ -110,6 +110,8 @@ beforeAll(async () => {
     GRANT USAGE ON TYPE "Ledger"."Kind" TO ${reader};
     CREATE PROCEDURE billing.close() LANGUAGE sql AS 'SELECT 1';
     GRANT EXECUTE ON PROCEDURE billing.close() TO ${app};
+    CREATE SCHEMA steward_watch;
+    GRANT USAGE ON SCHEMA steward_watch TO ${reader};
     RESET ROLE;
     ALTER ROLE ${reader} IN DATABASE ${db} SET work_mem TO '8MB';`,
     db,
@@ -167,7 +169,7 @@ describe('steward import postgres', () => {
     );
     expect(memberships).toHaveLength(4);
     expect(names(await docs(dir, 'databases.yaml'))).toEqual([db]);
-    // public is left out while as created; pg_* and information_schema always.
+    // public is left out while as created; pg_*, information_schema and the running agent's steward_watch always.
     expect((await docs(dir, 'schemas.yaml')).map((d) => d.spec['schema'])).toEqual(['Ledger', 'billing']);
 
     const grants = await docs(dir, 'grants.yaml');

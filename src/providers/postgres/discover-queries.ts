@@ -1,4 +1,5 @@
 import { ROLE_COLUMNS, type RoleCatalogRow } from './role-catalog.js';
+import { WATCH_SCHEMA } from './watch-sql.js';
 
 /**
  * The catalog queries of `discoverInstance`: four for the cluster and three per database, whatever
@@ -7,8 +8,8 @@ import { ROLE_COLUMNS, type RoleCatalogRow } from './role-catalog.js';
  * imported. Objects whose ACL was never changed (NULL) produce no rows at all.
  */
 
-/** Schemas Steward never imports: PostgreSQL's own and the SQL standard's. */
-const USER_SCHEMA = `n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'`;
+/** Schemas Steward never imports: PostgreSQL's own, the SQL standard's and the running agent's watch schema. */
+const USER_SCHEMA = `n.nspname !~ '^pg_' AND n.nspname NOT IN ('information_schema', '${WATCH_SCHEMA}')`;
 
 /** Objects created by CREATE EXTENSION belong to the extension, not to the user. */
 function notInExtension(catalog: string, oid: string): string {

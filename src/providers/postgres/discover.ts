@@ -217,8 +217,8 @@ function compareDefaults(a: DiscoveredDefaultPrivileges, b: DiscoveredDefaultPri
  * Reads roles, memberships, databases, schemas, grants and default privileges of a server with a
  * fixed number of catalog queries (four for the cluster, three per database). Read-only.
  * Left out, and listed in `skipped`: predefined `pg_*` roles, the role Steward connects as and
- * its memberships, templates and (unless asked for) the `postgres` database, `pg_*` and
- * `information_schema` schemas, objects belonging to extensions, the `public` schema while its
+ * its memberships, templates and (unless asked for) the `postgres` database, `pg_*`,
+ * `information_schema` and `steward_watch` (the running agent's event triggers) schemas, objects belonging to extensions, the `public` schema while its
  * owner and comment are as created, and privileges that equal an object's initial ones.
  */
 export async function discoverInstance(conn: InstanceConnection, options: DiscoverOptions = {}): Promise<Discovery> {

@@ -135,7 +135,7 @@ export function withIntentWarnings(plan: PlanResult, pending: Refreshed['pending
   if (pending.length === 0) return plan;
   const warnings: Diagnostic[] = pending.map((p) => ({
     severity: 'warning',
-    code: 'unresolved-reference',
+    code: 'interrupted-run',
     summary: `an earlier run was interrupted while it was going to ${p.action} ${p.address}`,
     hint: 'apply re-observes it and reconciles it; nothing needs to be done by hand',
     address: p.address,

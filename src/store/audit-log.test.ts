@@ -225,6 +225,11 @@ describe.each(backends(inject('pg')))('audit log on the $name backend', (backend
       expect((await store.audit.list({ afterSeq: 9 })).map((e) => e.seq)).toEqual([10, 11, 12]);
       expect((await store.audit.list({ afterSeq: 2, limit: 3 })).map((e) => e.seq)).toEqual([3, 4, 5]);
       expect(await store.audit.list({ limit: 0 })).toEqual([]);
+      // The newest entries, still oldest first: what `audit list --limit N` shows.
+      expect((await store.audit.list({ last: 2, address: 'PostgresRole/r1' })).map((e) => e.seq)).toEqual([5, 9]);
+      expect((await store.audit.list({ last: 3 })).map((e) => e.seq)).toEqual([10, 11, 12]);
+      expect((await store.audit.list({ last: 50, runId: 'run-2' })).map((e) => e.seq)).toEqual([2, 5, 8, 11]);
+      expect(await store.audit.list({ last: 0 })).toEqual([]);
       const bad: unknown = await store.audit.list({ limit: -1 }).catch((e: unknown) => e);
       expect(bad).toBeInstanceOf(StewardError);
     });

@@ -2,7 +2,7 @@ import { StewardError, errorMessage } from '../core/errors.js';
 import { canonicalJson, sha256Hex } from '../core/hash.js';
 import type { JsonValue } from '../core/resource.js';
 import { auditJson, type AuditRow } from './audit-hash.js';
-import { fetchAuditPage, fetchAuditPageFast } from './audit-pages.js';
+import { afterSeqOfLast, fetchAuditPage, fetchAuditPageFast } from './audit-pages.js';
 import { AuditChainChecker, type AuditHead } from './audit-verify.js';
 import { toJsonValue } from './json.js';
 import type { SqlClient, SqlParam, SqlQueryable } from './sql-client.js';
@@ -185,9 +185,11 @@ export function createAuditLog(client: SqlClient): AuditLog {
     async list(filter: AuditFilter = {}): Promise<readonly AuditEntry[]> {
       checkCount('limit', filter.limit);
       checkCount('afterSeq', filter.afterSeq);
+      checkCount('last', filter.last);
       const entries: AuditEntry[] = [];
       let afterSeq = filter.afterSeq ?? 0;
       await reading('list', async () => {
+        if (filter.last !== undefined) afterSeq = Math.max(afterSeq, await afterSeqOfLast(client, filter, filter.last));
         for (;;) {
           const want = filter.limit === undefined ? PAGE_SIZE : Math.min(PAGE_SIZE, filter.limit - entries.length);
           if (want <= 0) break;

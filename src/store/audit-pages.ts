@@ -36,6 +36,22 @@ export async function fetchAuditPage(q: SqlQueryable, page: AuditPageQuery): Pro
   return inSeqOrder(parsed.map(decodeRow));
 }
 
+/**
+ * Where the last `count` entries matching the filters begin: the `afterSeq` that makes a forward
+ * read return exactly them (0 when there are no more than `count`).
+ */
+export async function afterSeqOfLast(q: SqlQueryable, filter: Pick<AuditPageQuery, 'address' | 'runId'>, count: number): Promise<number> {
+  const [row] = await q.query<{ seq: string | number }>(
+    `SELECT seq FROM steward.audit_log
+      WHERE ($1::text IS NULL OR address = $1)
+        AND ($2::text IS NULL OR run_id = $2)
+      ORDER BY seq DESC
+      OFFSET $3 LIMIT 1`,
+    [filter.address ?? null, filter.runId ?? null, count],
+  );
+  return row === undefined ? 0 : Number(row.seq);
+}
+
 function malformed(why: string): StewardError {
   return new StewardError('audit-tampered', `the audit log cannot be read: ${why}`);
 }

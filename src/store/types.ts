@@ -144,8 +144,11 @@ export interface AuditEntry extends AuditInput {
 export interface AuditFilter {
   readonly address?: string;
   readonly runId?: string;
+  /** At most this many entries, from the start (or from `afterSeq`). */
   readonly limit?: number;
   readonly afterSeq?: number;
+  /** Only the newest this many matching entries (still in sequence order); not with `afterSeq`. */
+  readonly last?: number;
 }
 
 export type AuditProblemKind = 'edited' | 'missing' | 'reordered' | 'truncated';

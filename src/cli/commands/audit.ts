@@ -40,7 +40,7 @@ export function registerAudit(program: Command, ctx: CommandContext, exit: (code
         throw new StewardError('invalid-input', `--limit must be a positive whole number, not "${flags.limit}"`);
       }
       await withStore(ctx.project(command, 'audit list'), async (store) => {
-        const entries = await store.audit.list({ address: flags.address, runId: flags.run, limit });
+        const entries = await store.audit.list({ address: flags.address, runId: flags.run, last: limit });
         const out = ctx.output;
         if (flags.json) {
           out.out(JSON.stringify(entries, null, 2));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseScope } from '../core/scope.js';
 import type { KindDefinition } from '../core/index.js';
 import { guardrailsSchema } from './guardrails.js';
+import { configKind } from './config-kind.js';
 
 export const AUTONOMY = 'Autonomy';
 
@@ -78,15 +79,4 @@ export const autonomySpecSchema = z
 
 export type AutonomySpec = z.infer<typeof autonomySpecSchema>;
 
-export const autonomyKind: KindDefinition<AutonomySpec> = {
-  kind: AUTONOMY,
-  description: autonomySpecSchema.description ?? '',
-  spec: autonomySpecSchema,
-  role: 'config',
-  validateName: (name) =>
-    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(name) ? undefined : 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
-  references: () => [],
-  target: () => undefined,
-  desiredAttributes: () => ({}),
-  fields: {},
-};
+export const autonomyKind: KindDefinition<AutonomySpec> = configKind(AUTONOMY, autonomySpecSchema);

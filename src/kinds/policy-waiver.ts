@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { KindDefinition } from '../core/index.js';
+import { configKind } from './config-kind.js';
 
 export const POLICY_WAIVER = 'PolicyWaiver';
 
@@ -24,15 +25,4 @@ export const policyWaiverSpecSchema = z
 
 export type PolicyWaiverSpec = z.infer<typeof policyWaiverSpecSchema>;
 
-export const policyWaiverKind: KindDefinition<PolicyWaiverSpec> = {
-  kind: POLICY_WAIVER,
-  description: policyWaiverSpecSchema.description ?? '',
-  spec: policyWaiverSpecSchema,
-  role: 'config',
-  validateName: (name) =>
-    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(name) ? undefined : 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
-  references: () => [],
-  target: () => undefined,
-  desiredAttributes: () => ({}),
-  fields: {},
-};
+export const policyWaiverKind: KindDefinition<PolicyWaiverSpec> = configKind(POLICY_WAIVER, policyWaiverSpecSchema);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { KindDefinition } from '../core/index.js';
+import { configKind } from './config-kind.js';
 
 export const POLICY = 'Policy';
 
@@ -73,17 +74,4 @@ export type PolicySpec = z.infer<typeof policySpecSchema>;
 export type PolicyRuleSpec = z.infer<typeof policyRuleSchema>;
 export type PolicyTestSpec = z.infer<typeof policyTestSchema>;
 
-const configName = (name: string): string | undefined =>
-  /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(name) ? undefined : 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit';
-
-export const policyKind: KindDefinition<PolicySpec> = {
-  kind: POLICY,
-  description: policySpecSchema.description ?? '',
-  spec: policySpecSchema,
-  role: 'config',
-  validateName: configName,
-  references: () => [],
-  target: () => undefined,
-  desiredAttributes: () => ({}),
-  fields: {},
-};
+export const policyKind: KindDefinition<PolicySpec> = configKind(POLICY, policySpecSchema);

@@ -3,6 +3,7 @@ import { addressOf, type KindDefinition, type Reference } from '../core/index.js
 import { envRefSchema } from './common.js';
 import { durationSchema } from './duration.js';
 import { resourceNameProblem } from './names.js';
+import { configKind } from './config-kind.js';
 
 export const SECRET = 'Secret';
 
@@ -56,15 +57,5 @@ export function secretReference(path: readonly (string | number)[], name: string
   return { path, target: addressOf(SECRET, name), required: true };
 }
 
-export const secretKind: KindDefinition<SecretSpec> = {
-  kind: SECRET,
-  description: secretSpecSchema.description ?? '',
-  spec: secretSpecSchema,
-  // Kept by Steward itself (the state store), not by a provider: created and destroyed by apply.
-  role: 'config',
-  validateName: resourceNameProblem,
-  references: () => [],
-  target: () => undefined,
-  desiredAttributes: () => ({}),
-  fields: {},
-};
+// Kept by Steward itself (the state store), not by a provider: created and destroyed by apply.
+export const secretKind: KindDefinition<SecretSpec> = configKind(SECRET, secretSpecSchema, { validateName: resourceNameProblem });

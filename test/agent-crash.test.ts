@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from './fixtures.js';
 import { adminClient, makeProject, projectEnv, roleYaml, runCli, startCli, waitFor } from './project.js';
 import { auditOf, autonomyYaml, connectionLimit, dropDatabase, freshDatabase, instanceIn, sqlIn, startAgent, storeUrl } from './agent-support.js';
+import { stewardIsWaiting } from './role-locks.js';
 
 let database: string;
 const stores: string[] = [];
@@ -24,16 +25,6 @@ async function alterRole(role: string, limit: number): Promise<void> {
 async function applied(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
   const result = await runCli(['-C', dir, 'apply', '--auto-approve'], { env });
   expect(result.code, result.stderr).toBe(0);
-}
-
-async function stewardIsWaiting(role: string): Promise<boolean> {
-  const admin = await adminClient();
-  const { rows } = await admin.query(
-    `SELECT 1 FROM pg_stat_activity WHERE application_name = 'steward' AND wait_event_type = 'Lock' AND query ILIKE $1`,
-    [`%ALTER ROLE%${role}%`],
-  );
-  await admin.end();
-  return rows.length > 0;
 }
 
 describe('steward agent: crashes and replicas', () => {

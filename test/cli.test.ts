@@ -4,6 +4,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { kindNames } from '../src/kinds/index.js';
 import { uniqueName } from './fixtures.js';
 import { adminClient, databaseYaml, instanceYaml, makeProject, projectEnv, roleYaml, runCli, startCli, waitFor } from './project.js';
+import { blockRole, stewardIsWaiting } from './role-locks.js';
 
 const NO_STACK = /^\s+at .+:\d+:\d+\)?$/m;
 
@@ -146,29 +147,6 @@ spec:
     expect(missing.stderr).toContain('environment variable STEWARD_TEST_PGPASSWORD (spec.password) is not set');
   });
 });
-
-/** Holds a row lock on the role so Steward's ALTER ROLE waits, until `release()`. */
-async function blockRole(role: string) {
-  const admin = await adminClient();
-  await admin.query('BEGIN');
-  await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT 99`);
-  return {
-    release: async () => {
-      await admin.query('ROLLBACK');
-      await admin.end();
-    },
-  };
-}
-
-async function stewardIsWaiting(role: string): Promise<boolean> {
-  const admin = await adminClient();
-  const { rows } = await admin.query(
-    `SELECT 1 FROM pg_stat_activity WHERE application_name = 'steward' AND wait_event_type = 'Lock' AND query ILIKE $1`,
-    [`%ALTER ROLE%${role}%`],
-  );
-  await admin.end();
-  return rows.length > 0;
-}
 
 describe('locking and crash safety', () => {
   it('lets only one process use the embedded store and names the holder to the other', async () => {

@@ -1,32 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueName } from './fixtures.js';
 import { adminClient, instanceYaml, makeProject, projectEnv, roleYaml, runCli, startCli, waitFor } from './project.js';
-
-/** Holds an uncommitted ALTER ROLE, so steward's own ALTER of that role waits until `release`. */
-async function blockRole(role: string): Promise<{ release(): Promise<void> }> {
-  const admin = await adminClient();
-  await admin.query('BEGIN');
-  await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT 99`);
-  return {
-    release: async () => {
-      await admin.query('ROLLBACK');
-      await admin.end();
-    },
-  };
-}
-
-async function stewardIsWaiting(role: string): Promise<boolean> {
-  const admin = await adminClient();
-  try {
-    const { rows } = await admin.query(
-      `SELECT 1 FROM pg_stat_activity WHERE application_name = 'steward' AND wait_event_type = 'Lock' AND query ILIKE $1`,
-      [`%ALTER ROLE%${role}%`],
-    );
-    return rows.length > 0;
-  } finally {
-    await admin.end();
-  }
-}
+import { blockRole, stewardIsWaiting } from './role-locks.js';
 
 /** Roles that exist with connection limit 1 and are declared with 2: one update each. */
 async function rolesToUpdate(count: number): Promise<{ dir: string; roles: readonly string[]; drop(): Promise<void> }> {

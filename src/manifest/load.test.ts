@@ -338,6 +338,15 @@ ${spec}`;
     expectAt(only(result, 'unknown-field'), 7, 18, ['spec', 'user', 'extra']);
   });
 
+  it('explains a union of mappings by the form closest to what was written', () => {
+    const autonomy = `${HEADER}\nkind: Autonomy\nmetadata: { name: agent }\nspec:\n  approvals:\n    approvers:\n      - { name: ops }\n`;
+    const result = loadOne(autonomy);
+    // {user} | {name, tokenSha256}: the second form is one field away, the first two.
+    expect(result.diagnostics).toHaveLength(1);
+    const d = only(result, 'missing-field');
+    expect(d.summary).toBe('Required field spec.approvals.approvers[0].tokenSha256 is missing.');
+  });
+
   it('reports a missing required field at the key of its parent', () => {
     const d = only(loadOne(role('  login: true\n')), 'missing-field');
     expectAt(d, 11, 1, ['spec', 'instance']);

@@ -227,9 +227,14 @@ function unionMismatch(issue: z.core.$ZodIssueInvalidUnion, at: Field, context: 
       ),
     ];
   }
-  // A branch that accepted the type but failed deeper explains the problem best.
-  const deeper = branches.find((b) => b.some((i) => !typeOnly(i)));
-  if (deeper !== undefined) return deeper.flatMap((i) => convert(i, at.path, context));
+  // A branch that accepted the type but failed deeper explains the problem best; of several, the
+  // one closest to what was written (fewest problems), so `{name: x}` against `{user} | {name,
+  // tokenSha256}` asks for tokenSha256 instead of calling 'name' unknown.
+  const deeper = branches.filter((b) => b.some((i) => !typeOnly(i)));
+  if (deeper.length > 0) {
+    const closest = deeper.reduce((best, b) => (b.length < best.length ? b : best));
+    return closest.flatMap((i) => convert(i, at.path, context));
+  }
   const hint = withDescription(`Correct the value of ${at.name}`, context.describe(at.path));
   return [at.make('invalid-value', `${at.name} does not match any allowed form.`, hint)];
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { addressOf, type KindDefinition, type Reference, type ResourceAddress } from '../core/index.js';
-import { portOrEnvSchema, sensitiveRefSchema, stringOrEnvSchema } from './common.js';
+import { portOrEnvSchema, stringOrEnvSchema } from './common.js';
+import { secretReference, sensitiveValueSchema } from './secret.js';
 
 export const POSTGRES_INSTANCE = 'PostgresInstance';
 
@@ -10,7 +11,11 @@ export const postgresInstanceSpecSchema = z
     port: portOrEnvSchema.default(5432).describe('TCP port of the server'),
     database: stringOrEnvSchema.default('postgres').describe('Database to connect to for cluster-wide work'),
     user: stringOrEnvSchema.default('postgres').describe('Role Steward connects as'),
-    password: sensitiveRefSchema.optional().describe('Password, as a reference such as {env: PGPASSWORD}; never a literal'),
+    password: sensitiveValueSchema
+      .optional()
+      .describe(
+        'Password, as {secretRef: NAME} (a declared Secret, decrypted in memory when a command connects) or {env: VAR}; never a literal',
+      ),
     sslmode: z
       .enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full'])
       .default('prefer')
@@ -36,7 +41,8 @@ export const postgresInstanceKind: KindDefinition<PostgresInstanceSpec> = {
   spec: postgresInstanceSpecSchema,
   role: 'target',
   validateName: (name) => (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(name) ? undefined : 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
-  references: () => [],
+  references: (spec) =>
+    spec.password !== undefined && 'secretRef' in spec.password ? [secretReference(['spec', 'password'], spec.password.secretRef)] : [],
   target: () => undefined,
   desiredAttributes: () => ({}),
   fields: {},

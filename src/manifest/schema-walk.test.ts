@@ -7,7 +7,7 @@ describe('knownKeysAt', () => {
   it('lists the keys of the object at a path, through wrappers and unions', () => {
     expect(knownKeysAt(postgresRoleSpecSchema, [])).toContain('connectionLimit');
     expect(knownKeysAt(postgresInstanceSpecSchema, ['host'])).toEqual(['env']);
-    expect(knownKeysAt(postgresInstanceSpecSchema, ['password'])).toEqual(['env']);
+    expect(knownKeysAt(postgresInstanceSpecSchema, ['password'])).toEqual(['secretRef', 'env']);
     expect(knownKeysAt(postgresRoleSpecSchema, ['config'])).toEqual([]);
     expect(knownKeysAt(postgresRoleSpecSchema, ['nope', 'deeper'])).toEqual([]);
   });

@@ -101,6 +101,12 @@ export const BUILTIN_TESTS: readonly RuleTest[] = [
     expect: 'pass',
     resource: { kind: 'PostgresInstance', metadata: { name: 'main' }, spec: { host: 'db', password: { env: 'PGPASSWORD' } } },
   },
+  {
+    name: 'a password from a Secret',
+    rule: 'STW-PG-010',
+    expect: 'pass',
+    resource: { kind: 'PostgresInstance', metadata: { name: 'main' }, spec: { host: 'db', password: { secretRef: 'admin-password' } } },
+  },
   { name: 'no password at all', rule: 'STW-PG-010', expect: 'pass', resource: { kind: 'PostgresInstance', metadata: { name: 'main' }, spec: {} } },
 
   { name: 'a database without an owner', rule: 'STW-PG-020', expect: 'violation', resource: database() },

@@ -8,10 +8,11 @@ export const INSTANCE_RULES: readonly Rule[] = [
     title: 'Connection passwords are references, never literals',
     severity: 'critical',
     match: ['PostgresInstance'],
-    condition: 'has(resource.spec.password) && !(type(resource.spec.password) == map && has(resource.spec.password.env))',
+    condition:
+      'has(resource.spec.password) && !(type(resource.spec.password) == map && (has(resource.spec.password.env) || has(resource.spec.password.secretRef)))',
     message: 'instance {{ resource.metadata.name }} has a literal password in its manifest',
     enforcement: 'deny',
-    remediation: 'write password: { env: PGPASSWORD } and provide the value through the environment',
+    remediation: 'write password: { secretRef: NAME } (a Secret set with steward secret set NAME) or { env: PGPASSWORD } (the value from the environment)',
     compliance: ['SOC 2 CC6.1', 'PCI DSS 8.3.1', 'HIPAA 164.312(a)'],
   },
 ];

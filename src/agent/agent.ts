@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DiagnosticsError, StewardError, errorMessage } from '../core/index.js';
-import { currentActor, providersFor, type ProjectOptions } from '../app/index.js';
+import { currentActor, providersFor, resolveInstanceSecrets, type ProjectOptions } from '../app/index.js';
 import { SessionPool } from '../engine/index.js';
+import type { InstanceSecrets } from '../providers/postgres/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { runCycle } from './cycle.js';
 import { AgentGuardrails, type GuardrailEvents } from './guards.js';
@@ -53,7 +54,15 @@ export async function runAgent(options: AgentOptions, signal: AbortSignal): Prom
   const store = await openStore({ projectDir: dir, databaseUrl: options.project.databaseUrl, lockTimeoutMs: options.project.lockTimeoutMs, command: 'agent' });
   const actor = currentActor(options.project.env);
   const replica = `${actor}#${hostname()}:${process.pid}`;
-  const agent = new RunningAgent(options, store, first.state, actor, replica, dir);
+  let secrets: InstanceSecrets;
+  try {
+    // Instance passwords given as {secretRef}: decrypted once, before any session or watch connects.
+    secrets = await resolveInstanceSecrets(store, first.state.project.resources, dir, options.project.env);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const agent = new RunningAgent(options, store, first.state, actor, replica, dir, secrets);
   try {
     await agent.run(signal);
   } finally {
@@ -64,6 +73,8 @@ export async function runAgent(options: AgentOptions, signal: AbortSignal): Prom
 
 class RunningAgent {
   #state: ProjectState;
+  /** The decrypted Secrets instance passwords refer to, read again when the manifests change. */
+  #secrets: InstanceSecrets;
   #sessions: SessionPool;
   #guardrails: AgentGuardrails;
   readonly #wake = new Wakeup();
@@ -87,12 +98,14 @@ class RunningAgent {
     private readonly actor: string,
     private readonly replica: string,
     private readonly dir: string,
+    secrets: InstanceSecrets,
   ) {
     this.#state = state;
+    this.#secrets = secrets;
     this.#sessions = this.#newSessions();
     this.#guardrails = new AgentGuardrails(state.autonomy.guardrails, store, actor, options.log, this.#guardrailEvents());
     if (store.backend === 'postgres') this.#leased = new Set();
-    this.#targets = new TargetWatches(providersFor(options.project), options.log, (reason) => this.#wake.request(reason));
+    this.#targets = new TargetWatches(() => providersFor(options.project, this.#secrets), options.log, (reason) => this.#wake.request(reason));
   }
 
   #guardrailEvents(): GuardrailEvents {
@@ -112,7 +125,7 @@ class RunningAgent {
 
   #newSessions(): SessionPool {
     const targets = this.#state.project.resources.filter((r) => this.#state.project.kinds.get(r.kind)?.role === 'target');
-    return new SessionPool(providersFor(this.options.project), targets);
+    return new SessionPool(providersFor(this.options.project, this.#secrets), targets);
   }
 
   #resyncMs(): number {
@@ -228,9 +241,19 @@ class RunningAgent {
       await this.#writeStatus();
       return;
     }
+    let secrets: InstanceSecrets;
+    try {
+      secrets = await resolveInstanceSecrets(this.store, outcome.state.project.resources, this.dir, this.options.project.env);
+    } catch (error) {
+      this.#manifestProblems = [errorMessage(error)];
+      this.#log.error({ files, problems: this.#manifestProblems }, 'the manifests refer to a secret that cannot be read; the last good set stays in force');
+      await this.#writeStatus();
+      return;
+    }
     const before = new Map(this.#state.project.resources.map((r) => [r.address as string, JSON.stringify(r.spec)]));
     const previous = this.#state.autonomy;
     this.#state = outcome.state;
+    this.#secrets = secrets;
     this.#manifestProblems = [];
     for (const r of outcome.state.project.resources) if (before.get(r.address) !== JSON.stringify(r.spec)) this.#guardrails.manifestChanged(r.address);
     this.#retries.forgetTerminal();

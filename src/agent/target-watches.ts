@@ -11,22 +11,27 @@ export class TargetWatches {
   readonly #handles = new Map<string, WatchHandle>();
   readonly #channels: Record<string, readonly WatchChannel[]> = {};
 
+  /**
+   * `providers`: a function is asked again at each `start`, so the watches a manifest reload
+   * restarts connect with what was read for the new manifests (e.g. instance passwords from Secrets).
+   */
   constructor(
-    private readonly providers: readonly Provider[],
+    private readonly providers: readonly Provider[] | (() => readonly Provider[]),
     private readonly log: AgentLogger,
     private readonly onChange: (reason: string) => void,
   ) {}
 
   async start(project: LoadedProject, intervalMs: number): Promise<void> {
     const targets = project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target');
+    const providers = typeof this.providers === 'function' ? this.providers() : this.providers;
     for (const target of targets) {
       const resources = project.resources.filter((r) => r.target === target.address);
-      await this.#watch(target, resources, intervalMs);
+      await this.#watch(providers, target, resources, intervalMs);
     }
   }
 
-  async #watch(target: DesiredResource, resources: readonly DesiredResource[], intervalMs: number): Promise<void> {
-    const provider = this.providers.find((p) => p.targetKind === target.kind);
+  async #watch(providers: readonly Provider[], target: DesiredResource, resources: readonly DesiredResource[], intervalMs: number): Promise<void> {
+    const provider = providers.find((p) => p.targetKind === target.kind);
     if (!provider?.watch) {
       this.#channels[target.address] = [{ scope: 'everything', mode: 'polling', reason: 'the provider cannot watch; full resyncs only' }];
       this.log.warn({ target: target.address }, 'no change events from this target: relying on periodic resyncs');

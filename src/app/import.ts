@@ -27,7 +27,8 @@ import {
   type Discovery,
   type SkippedItem,
 } from '../providers/postgres/index.js';
-import { loadProject, type ProjectOptions } from './project.js';
+import { needsInstanceSecrets, NO_INSTANCE_SECRETS, resolveInstanceSecrets } from './identities/instance-secrets.js';
+import { loadProject, withStore, type ProjectOptions } from './project.js';
 
 export interface ImportRequest {
   /** The PostgresInstance, declared in the project, to read. */
@@ -282,7 +283,9 @@ export async function runImport(options: ProjectOptions, request: ImportRequest)
     }
   }
 
-  const conn = await connectInstance(target, { maxConnections: 2, lockTimeoutMs: 10_000 }, options.env);
+  // A {secretRef} password is read from the store (and needs the key); an {env} one needs neither.
+  const secrets = needsInstanceSecrets([target]) ? await withStore(options, (store) => resolveInstanceSecrets(store, [target], project.dir, options.env)) : NO_INSTANCE_SECRETS;
+  const conn = await connectInstance(target, { maxConnections: 2, lockTimeoutMs: 10_000 }, options.env, secrets);
   let discovery: Discovery;
   try {
     discovery = await discoverInstance(conn, request.databases === undefined ? {} : { databases: request.databases });

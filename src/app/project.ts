@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { DiagnosticsError, hasErrors, type DesiredResource, type KindDefinition, type Provider } from '../core/index.js';
 import { KINDS } from '../kinds/index.js';
 import { loadManifests } from '../manifest/index.js';
-import { postgresProvider } from '../providers/postgres/index.js';
+import { postgresProvider, type InstanceSecrets } from '../providers/postgres/index.js';
 import { openStore, type Store } from '../store/index.js';
 
 /** Settings every command shares, from global flags and the environment. */
@@ -34,8 +34,9 @@ export async function loadProject(options: Pick<ProjectOptions, 'dir'>): Promise
   return { dir, resources: result.resources, files: result.files, kinds: KINDS };
 }
 
-export function providersFor(options: Pick<ProjectOptions, 'parallelism' | 'env'>): readonly Provider[] {
-  return [postgresProvider({ maxConnections: Math.max(2, options.parallelism), lockTimeoutMs: 10_000 }, options.env)];
+/** `secrets`: what `resolveInstanceSecrets` read for this command, when an instance password is a `{secretRef}`. */
+export function providersFor(options: Pick<ProjectOptions, 'parallelism' | 'env'>, secrets?: InstanceSecrets): readonly Provider[] {
+  return [postgresProvider({ maxConnections: Math.max(2, options.parallelism), lockTimeoutMs: 10_000 }, options.env, secrets)];
 }
 
 /** Opens the state store for the project and always closes it. */

@@ -34,9 +34,19 @@ import {
   type PolicyEvaluation,
   type PolicySet,
 } from '../policy/index.js';
+import type { InstanceSecrets } from '../providers/postgres/index.js';
 import type { Store } from '../store/index.js';
 import { currentActor } from './actor.js';
-import { assertKeyAvailable, identityPlanNotes, identityWarnings, syncIdentities, withNotes, type IdentitySyncReport } from './identities/index.js';
+import {
+  assertKeyAvailable,
+  identityPlanNotes,
+  identityWarnings,
+  needsInstanceSecrets,
+  resolveInstanceSecrets,
+  syncIdentities,
+  withNotes,
+  type IdentitySyncReport,
+} from './identities/index.js';
 import { composeGuards, pausedChanges, pauseGuard, type PausedNote } from './kill-switch.js';
 import { loadProject, providersFor, withStore, type LoadedProject, type ProjectOptions } from './project.js';
 
@@ -208,11 +218,17 @@ export async function runPlan(options: ProjectOptions, mode: { readonly destroy?
   const project = await loadProject(options);
   const policies = await projectPolicies(project);
   const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
-  // The targets are observed while the store opens and is read: both take a while, the first mostly on the targets.
-  const sessions = new SessionPool(providersFor(options), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
-  const started = startRefresh({ desired, kinds: project.kinds, sessions });
+  const observe = (secrets?: InstanceSecrets): { readonly sessions: SessionPool; readonly started: StartedRefresh } => {
+    const sessions = new SessionPool(providersFor(options, secrets), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
+    return { sessions, started: startRefresh({ desired, kinds: project.kinds, sessions }) };
+  };
+  // The targets are observed while the store opens and is read: both take a while, the first mostly
+  // on the targets. An instance whose password is a {secretRef} waits for the store to be open.
+  let observing = needsInstanceSecrets(project.resources) ? undefined : observe();
   try {
     return await withStore(options, async (store) => {
+      observing ??= observe(await resolveInstanceSecrets(store, project.resources, project.dir, options.env));
+      const { sessions, started } = observing;
       const refreshed = await refreshAndPlan(store, desired, project.kinds, sessions, undefined, started);
       const judged = judge(policies, desired, withIntentWarnings(refreshed.plan, refreshed.pendingIntents));
       return {
@@ -227,8 +243,8 @@ export async function runPlan(options: ProjectOptions, mode: { readonly destroy?
       };
     });
   } finally {
-    await started.settled();
-    await sessions.closeAll();
+    await observing?.started.settled();
+    await observing?.sessions.closeAll();
   }
 }
 
@@ -243,8 +259,10 @@ export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode:
   const actor = currentActor(options.env);
   await assertKeyAvailable(desired, project.dir, options.env);
   return withStore(options, async (store) => {
+    // Before the lock and the run: a Secret without a value stops the command with nothing recorded.
+    const secrets = await resolveInstanceSecrets(store, project.resources, project.dir, options.env);
     const lock = await store.acquireApplyLock({ timeoutMs: options.lockTimeoutMs });
-    const sessions = new SessionPool(providersFor(options), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
+    const sessions = new SessionPool(providersFor(options, secrets), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
     const command = mode.destroy ? 'destroy' : 'apply';
     const runId = await store.startRun({ command, actor });
     let status: 'succeeded' | 'failed' | 'partial' = 'failed';
@@ -297,7 +315,7 @@ export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode:
       // What lives in Steward itself (secrets, agent credentials) follows the plan's changes; on
       // destroy every agent and secret is decommissioned.
       const kept = mode.destroy ? desired.filter((r) => project.kinds.get(r.kind)?.role === 'target') : desired;
-      const identities = await syncIdentities({ store, resources: kept, projectDir: project.dir, env: options.env, runId, actor, results: apply.results });
+      const identities = await syncIdentities({ store, resources: kept, projectDir: project.dir, env: options.env, runId, actor, results: apply.results, secrets });
       const warnings = identityWarnings(identities);
       const reported = warnings.length === 0 ? base : { ...base, plan: { ...plan, diagnostics: [...plan.diagnostics, ...warnings] } };
       return { ...reported, runId, approved: true, apply, identities };

@@ -3,12 +3,14 @@ import { rm } from 'node:fs/promises';
 import { StewardError, type DesiredResource } from '../../core/index.js';
 import { AGENT, POSTGRES_INSTANCE, SECRET, type AgentSpec, type SecretSpec } from '../../kinds/index.js';
 import { generateMasterKey, KEY_FILE, MASTER_KEY_COMMAND_ENV, MASTER_KEY_ENV, NEW_KEY_FILE, rewrap, secretAad, writeKeyFile, type MasterKey } from '../../secrets/index.js';
+import type { InstanceSecrets } from '../../providers/postgres/index.js';
 import type { SecretVersionRecord, Store } from '../../store/index.js';
 import { pauseCovering, pauseReason } from '../kill-switch.js';
 import { currentActor } from '../actor.js';
 import { loadProject, withStore, type LoadedProject, type ProjectOptions } from '../project.js';
 import { agentEndpoint } from './connection.js';
 import { connectionVariables } from './deliver.js';
+import { readInstanceSecrets, resolveInstanceSecrets } from './instance-secrets.js';
 import { requireKeyring, stewardDir } from './keys.js';
 import { deliver, finishGrace, identityFor, isDue, recoverRotation, rotate, waitForGrace, type AgentContext, type RotationEvent } from './rotation.js';
 import { secretGraceSeconds } from './sync.js';
@@ -48,6 +50,8 @@ export interface RotateContext {
   readonly env: NodeJS.ProcessEnv;
   readonly actor: string;
   readonly lockTimeoutMs: number;
+  /** The Secrets instance passwords refer to, as the caller already read them; read here when absent. */
+  readonly secrets?: InstanceSecrets;
 }
 
 /** `steward rotate`: recovers interrupted rotations, finishes due grace periods and rotates. */
@@ -76,6 +80,7 @@ export async function rotateAgents(store: Store, ctx: RotateContext, request: Om
   let status: 'succeeded' | 'failed' = 'failed';
   try {
     const vault = new Vault(store, keyring, ctx.actor);
+    const secrets = ctx.secrets ?? (await readInstanceSecrets(vault, selected.map((s) => s.instance))).values;
     const pauses = await store.pauses.active();
     for (const { agent, instance } of selected) {
       const pause = pauseCovering(pauses, { address: agent.address, kind: agent.kind, labels: agent.metadata.labels });
@@ -83,7 +88,7 @@ export async function rotateAgents(store: Store, ctx: RotateContext, request: Om
         held.push({ agent: agent.name, reason: pauseReason(pause) });
         continue;
       }
-      const actx: AgentContext = { agent, instance, projectDir: project.dir, env: ctx.env, vault, runId };
+      const actx: AgentContext = { agent, instance, projectDir: project.dir, env: ctx.env, vault, runId, secrets };
       let identity = await identityFor(actx);
       const recovered = await recoverRotation(actx, identity);
       identity = recovered.identity;
@@ -254,7 +259,9 @@ export async function rotateRepeatedly(options: ProjectOptions, name: string, co
     const durations: number[] = [];
     let status: 'succeeded' | 'failed' = 'failed';
     try {
-      const ctx: AgentContext = { agent, instance, projectDir: project.dir, env: options.env, vault: new Vault(store, keyring, actor), runId };
+      const vault = new Vault(store, keyring, actor);
+      const secrets = await resolveInstanceSecrets(store, [instance], project.dir, options.env);
+      const ctx: AgentContext = { agent, instance, projectDir: project.dir, env: options.env, vault, runId, secrets };
       let identity = (await recoverRotation(ctx, await identityFor(ctx))).identity;
       identity = (await waitForGrace(ctx, identity)).identity;
       for (let i = 0; i < count; i++) {

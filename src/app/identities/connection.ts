@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { StewardError, errorMessage, type DesiredResource } from '../../core/index.js';
 import type { PostgresInstanceSpec } from '../../kinds/index.js';
-import { connectionConfig } from '../../providers/postgres/index.js';
+import { connectionConfig, endpointConfig, type InstanceSecrets } from '../../providers/postgres/index.js';
 
 /** Where an agent connects, without credentials. */
 export interface AgentEndpoint {
@@ -12,13 +12,17 @@ export interface AgentEndpoint {
 }
 
 export function agentEndpoint(instance: DesiredResource, database: string, env: NodeJS.ProcessEnv): AgentEndpoint {
-  const config = connectionConfig(instance as DesiredResource<PostgresInstanceSpec>, env);
+  // Host and port only: the administrator's password is not needed (nor read) for this.
+  const config = endpointConfig(instance as DesiredResource<PostgresInstanceSpec>, env);
   return { host: String(config.host), port: Number(config.port), database, sslmode: (instance.spec as PostgresInstanceSpec).sslmode };
 }
 
-/** Runs `fn` with a connection as the instance's administrator (the user Steward manages it as). */
-export async function withAdmin<T>(instance: DesiredResource, env: NodeJS.ProcessEnv, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const config = connectionConfig(instance as DesiredResource<PostgresInstanceSpec>, env);
+/**
+ * Runs `fn` with a connection as the instance's administrator (the user Steward manages it as).
+ * `secrets`: the decrypted Secrets instance passwords refer to (see `resolveInstanceSecrets`).
+ */
+export async function withAdmin<T>(instance: DesiredResource, env: NodeJS.ProcessEnv, fn: (client: pg.Client) => Promise<T>, secrets?: InstanceSecrets): Promise<T> {
+  const config = connectionConfig(instance as DesiredResource<PostgresInstanceSpec>, env, secrets);
   const client = new pg.Client({ ...config, application_name: 'steward-identities' } as pg.ClientConfig);
   client.on('error', () => undefined);
   try {

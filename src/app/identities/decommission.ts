@@ -1,5 +1,6 @@
 import { errorMessage, type DesiredResource } from '../../core/index.js';
 import { AGENT } from '../../kinds/index.js';
+import type { InstanceSecrets } from '../../providers/postgres/index.js';
 import type { AgentIdentityRecord } from '../../store/index.js';
 import { withAdmin } from './connection.js';
 import { deleteEnvFile, envFilePath } from './deliver.js';
@@ -19,7 +20,7 @@ interface Leftovers {
 }
 
 /** What is still live of the agent's roles: the roles, their sessions and any privilege they hold. */
-async function leftovers(instance: DesiredResource, env: NodeJS.ProcessEnv, roles: readonly string[]): Promise<Leftovers> {
+async function leftovers(instance: DesiredResource, env: NodeJS.ProcessEnv, roles: readonly string[], secrets?: InstanceSecrets): Promise<Leftovers> {
   return withAdmin(instance, env, async (client) => {
     const found = await client.query<{ rolname: string }>('SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[]) ORDER BY 1', [roles]);
     const sessions = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_catalog.pg_stat_activity WHERE usename = ANY($1::text[])', [roles]);
@@ -29,7 +30,7 @@ async function leftovers(instance: DesiredResource, env: NodeJS.ProcessEnv, role
       [roles],
     );
     return { roles: found.rows.map((r) => r.rolname), sessions: sessions.rows[0]?.n ?? 0, grants: grants.rows[0]?.n ?? 0 };
-  });
+  }, secrets);
 }
 
 /**
@@ -46,6 +47,8 @@ export async function decommission(input: {
   readonly projectDir: string;
   readonly env: NodeJS.ProcessEnv;
   readonly runId: string;
+  /** The decrypted Secrets instance passwords refer to (see `resolveInstanceSecrets`). */
+  readonly secrets?: InstanceSecrets;
 }): Promise<DecommissionResult> {
   const { identity, vault } = input;
   const address = `${AGENT}/${identity.agent}`;
@@ -57,7 +60,7 @@ export async function decommission(input: {
   }
   let left: Leftovers;
   try {
-    left = await leftovers(input.instance, input.env, roles);
+    left = await leftovers(input.instance, input.env, roles, input.secrets);
   } catch (error) {
     return { agent: identity.agent, done: false, problem: errorMessage(error) };
   }

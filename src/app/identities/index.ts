@@ -5,3 +5,4 @@ export * from './rotation.js';
 export * from './sync.js';
 export * from './vault.js';
 export * from './plan-notes.js';
+export * from './instance-secrets.js';

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StewardError, errorMessage, type DesiredResource } from '../../core/index.js';
 import { agentNames, durationSeconds, type AgentSpec } from '../../kinds/index.js';
+import type { InstanceSecrets } from '../../providers/postgres/index.js';
 import { passwordStatement } from '../../providers/postgres/role.js';
 import { generateSecret, scramVerifier } from '../../secrets/index.js';
 import type { AgentIdentityRecord, Intent } from '../../store/index.js';
@@ -19,6 +20,8 @@ export interface AgentContext {
   readonly vault: Vault;
   readonly runId: string;
   readonly now?: () => Date;
+  /** The decrypted Secrets instance passwords refer to (see `resolveInstanceSecrets`). */
+  readonly secrets?: InstanceSecrets;
 }
 
 export type RotationEvent =
@@ -157,7 +160,7 @@ export async function finishGrace(ctx: AgentContext, identity: AgentIdentityReco
   if (identity.step !== 'grace' || identity.retiringLogin === null) return { identity, events: [] };
   if (identity.graceUntil !== null && Date.parse(identity.graceUntil) > now(ctx).getTime()) return { identity, events: [] };
   const login = identity.retiringLogin;
-  await step(ctx, 'rotate.invalidate', { login }, () => withAdmin(ctx.instance, ctx.env, async (client) => void (await client.query(passwordStatement(login, null)))));
+  await step(ctx, 'rotate.invalidate', { login }, () => withAdmin(ctx.instance, ctx.env, async (client) => void (await client.query(passwordStatement(login, null))), ctx.secrets));
   failpoint(ctx.env, 'rotate.after-invalidate');
   for (const version of await ctx.vault.store.secrets.versions(identity.secretName)) {
     if (version.state === 'previous') await ctx.vault.store.secrets.destroyVersion(identity.secretName, version.version);
@@ -204,7 +207,7 @@ export async function rotate(ctx: AgentContext, identity: AgentIdentityRecord): 
   failpoint(ctx.env, 'rotate.after-prepare');
   try {
     const verifier = scramVerifier(password);
-    await step(ctx, 'rotate.set-password', { login, version }, () => withAdmin(ctx.instance, ctx.env, async (client) => void (await client.query(passwordStatement(login, verifier)))));
+    await step(ctx, 'rotate.set-password', { login, version }, () => withAdmin(ctx.instance, ctx.env, async (client) => void (await client.query(passwordStatement(login, verifier))), ctx.secrets));
     failpoint(ctx.env, 'rotate.after-set-password');
     await step(ctx, 'rotate.verify', { login, version }, () => verifyLogin(endpoint(ctx), login, password));
     failpoint(ctx.env, 'rotate.after-verify');

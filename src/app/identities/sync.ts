@@ -1,11 +1,13 @@
 import { errorMessage, PARENT_ANNOTATION, type DesiredResource, type Diagnostic } from '../../core/index.js';
 import type { ChangeResult } from '../../engine/index.js';
 import { AGENT, POSTGRES_INSTANCE, POSTGRES_ROLE, SECRET, type AgentSpec, type PostgresRoleSpec, type SecretSpec } from '../../kinds/index.js';
+import type { InstanceSecrets } from '../../providers/postgres/index.js';
 import { passwordStatement } from '../../providers/postgres/role.js';
 import { generateSecret, scramVerifier } from '../../secrets/index.js';
 import type { Store } from '../../store/index.js';
 import { withAdmin } from './connection.js';
 import { decommission } from './decommission.js';
+import { readInstanceSecrets } from './instance-secrets.js';
 import { requireKeyring } from './keys.js';
 import { currentWorks, deliver, finishGrace, identityFor, recoverRotation, rotate, type AgentContext, type RotationEvent } from './rotation.js';
 import { Vault } from './vault.js';
@@ -20,6 +22,8 @@ export interface IdentitySyncInput {
   readonly actor: string;
   /** The outcome of the apply that ran first: an agent whose roles failed is left alone. */
   readonly results: readonly ChangeResult[];
+  /** The Secrets instance passwords refer to, as the command already read them; read here when absent. */
+  readonly secrets?: InstanceSecrets;
 }
 
 export interface IdentitySyncReport {
@@ -66,6 +70,7 @@ export async function syncIdentities(input: IdentitySyncInput): Promise<Identity
 
   const vault = new Vault(store, await requireKeyring(input.projectDir, input.env), input.actor);
   const instances = new Map(resources.filter((r) => r.kind === POSTGRES_INSTANCE).map((r) => [r.name, r]));
+  const instanceSecrets = input.secrets ?? (await readInstanceSecrets(vault, resources)).values;
   const failed = new Set(input.results.filter((r) => r.status !== 'succeeded').map((r) => r.address as string));
   const events: RotationEvent[] = [];
   const problems: string[] = [];
@@ -93,7 +98,7 @@ export async function syncIdentities(input: IdentitySyncInput): Promise<Identity
       problems.push(`${agent.address}: ${broken.map((r) => r.address).join(', ')} did not apply; its credentials are left as they are`);
       continue;
     }
-    const ctx: AgentContext = { agent, instance, projectDir: input.projectDir, env: input.env, vault, runId: input.runId };
+    const ctx: AgentContext = { agent, instance, projectDir: input.projectDir, env: input.env, vault, runId: input.runId, secrets: instanceSecrets };
     try {
       let identity = await identityFor(ctx);
       const recovered = await recoverRotation(ctx, identity);
@@ -118,7 +123,7 @@ export async function syncIdentities(input: IdentitySyncInput): Promise<Identity
       // Sent again only when the value changed or the role was (re)created by this apply.
       const created = input.results.some((r) => r.address === role.address && (r.action === 'create' || r.action === 'replace'));
       if (!created && (await store.secrets.appliedHash(role.address, 'password')) === hmac) continue;
-      await withAdmin(instance, input.env, async (client) => void (await client.query(passwordStatement(role.name, scramVerifier(value)))));
+      await withAdmin(instance, input.env, async (client) => void (await client.query(passwordStatement(role.name, scramVerifier(value)))), instanceSecrets);
       await store.audit.append({
         actor: input.actor,
         runId: input.runId,
@@ -139,7 +144,7 @@ export async function syncIdentities(input: IdentitySyncInput): Promise<Identity
   const declaredAgents = new Set(agents.map((a) => a.name));
   for (const identity of identities) {
     if (declaredAgents.has(identity.agent)) continue;
-    const result = await decommission({ identity, instance: instances.get(identity.instance), vault, projectDir: input.projectDir, env: input.env, runId: input.runId });
+    const result = await decommission({ identity, instance: instances.get(identity.instance), vault, projectDir: input.projectDir, env: input.env, runId: input.runId, secrets: instanceSecrets });
     if (result.done) decommissioned.push(identity.agent);
     else problems.push(`${AGENT}/${identity.agent} is being decommissioned: ${result.problem ?? ''}`);
   }

@@ -47,8 +47,33 @@ function resolve(address: string, field: string, value: StringOrEnv, env: NodeJS
   return typeof value === 'string' ? value : fromEnv(address, field, value, env);
 }
 
-/** Turns a PostgresInstance declaration into node-postgres settings, reading referenced variables. */
-export function connectionConfig(target: DesiredResource<PostgresInstanceSpec>, env: NodeJS.ProcessEnv = process.env): pg.PoolConfig {
+/**
+ * Decrypted values of the Secrets instance passwords refer to (`{secretRef: NAME}`), by Secret
+ * name. The app layer reads them from the encrypted store once per command; they stay in memory.
+ */
+export type InstanceSecrets = ReadonlyMap<string, string>;
+
+/** The message for a `{secretRef}` password whose Secret has no current value. */
+export function missingSecretMessage(address: string, secret: string): string {
+  return `${address}: spec.password refers to Secret/${secret}, which has no value yet; set it with steward secret set ${secret} (reads stdin)`;
+}
+
+/** The password of the instance, from the environment or the Secrets resolved for this command. */
+export function instancePassword(target: DesiredResource<PostgresInstanceSpec>, env: NodeJS.ProcessEnv = process.env, secrets?: InstanceSecrets): string | undefined {
+  const ref = target.spec.password;
+  if (ref === undefined) return undefined;
+  if ('env' in ref) return fromEnv(target.address, 'password', ref, env);
+  const value = secrets?.get(ref.secretRef);
+  if (value !== undefined) return value;
+  if (secrets === undefined) {
+    // A caller that connects without resolving the project's Secrets first: a bug, said plainly.
+    throw new StewardError('internal', `${target.address}: spec.password refers to Secret/${ref.secretRef}, which was not read from the store for this command`);
+  }
+  throw new StewardError('invalid-input', missingSecretMessage(target.address, ref.secretRef));
+}
+
+/** Where the instance is and who Steward connects as, without the password. */
+export function endpointConfig(target: DesiredResource<PostgresInstanceSpec>, env: NodeJS.ProcessEnv = process.env): pg.PoolConfig {
   const spec = target.spec;
   const address = target.address;
   const portText = typeof spec.port === 'number' ? String(spec.port) : fromEnv(address, 'port', spec.port, env);
@@ -67,10 +92,18 @@ export function connectionConfig(target: DesiredResource<PostgresInstanceSpec>, 
     port,
     database: resolve(address, 'database', spec.database, env),
     user: resolve(address, 'user', spec.user, env),
-    password: spec.password ? fromEnv(address, 'password', spec.password, env) : undefined,
     ssl,
     application_name: 'steward',
   };
+}
+
+/**
+ * Turns a PostgresInstance declaration into node-postgres settings, reading referenced variables
+ * and, for `password: {secretRef}`, the value from `secrets`.
+ */
+export function connectionConfig(target: DesiredResource<PostgresInstanceSpec>, env: NodeJS.ProcessEnv = process.env, secrets?: InstanceSecrets): pg.PoolConfig {
+  const endpoint = endpointConfig(target, env);
+  return { ...endpoint, password: instancePassword(target, env, secrets) };
 }
 
 type Query = (text: string, params?: readonly unknown[]) => Promise<pg.QueryResult>;
@@ -117,8 +150,9 @@ export async function connectInstance(
   target: DesiredResource<PostgresInstanceSpec>,
   options: ConnectOptions,
   env: NodeJS.ProcessEnv = process.env,
+  secrets?: InstanceSecrets,
 ): Promise<InstanceConnection> {
-  const config = connectionConfig(target, env);
+  const config = connectionConfig(target, env, secrets);
   const poolFor = (database: string, max: number): pg.Pool => {
     const pool = new pg.Pool({ ...config, database, max, options: `-c lock_timeout=${Math.max(0, Math.trunc(options.lockTimeoutMs))}` });
     // An idle client losing its server must not crash the process; the next query reports it.

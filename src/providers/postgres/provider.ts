@@ -1,7 +1,7 @@
 import { StewardError, type DesiredResource, type Provider, type ProviderSession } from '../../core/index.js';
 import { POSTGRES_INSTANCE, type PostgresInstanceSpec } from '../../kinds/index.js';
 import { batchCapability } from './batch.js';
-import { connectInstance, type ConnectOptions } from './connection.js';
+import { connectInstance, type ConnectOptions, type InstanceSecrets } from './connection.js';
 import { databaseHandler } from './database.js';
 import type { KindHandler } from './kind-handler.js';
 import { defaultPrivilegesHandler } from './default-privileges.js';
@@ -21,13 +21,14 @@ function handlerFor(kind: string): KindHandler {
 
 export const DEFAULT_CONNECT_OPTIONS: ConnectOptions = { maxConnections: 4, lockTimeoutMs: 10_000 };
 
-export function postgresProvider(options: ConnectOptions = DEFAULT_CONNECT_OPTIONS, env: NodeJS.ProcessEnv = process.env): Provider {
+/** `secrets`: the values of Secrets instance passwords refer to (see `InstanceSecrets`), held in memory only. */
+export function postgresProvider(options: ConnectOptions = DEFAULT_CONNECT_OPTIONS, env: NodeJS.ProcessEnv = process.env, secrets?: InstanceSecrets): Provider {
   return {
     name: 'postgres',
     targetKind: POSTGRES_INSTANCE,
     kinds: [...HANDLERS.keys()],
     connect: async (target: DesiredResource): Promise<ProviderSession> => {
-      const conn = await connectInstance(target as DesiredResource<PostgresInstanceSpec>, options, env);
+      const conn = await connectInstance(target as DesiredResource<PostgresInstanceSpec>, options, env, secrets);
       return {
         observe: (kind, requests) => handlerFor(kind).observe(conn, requests),
         create: (resource) => handlerFor(resource.kind).create(conn, resource),
@@ -40,6 +41,6 @@ export function postgresProvider(options: ConnectOptions = DEFAULT_CONNECT_OPTIO
         close: () => conn.close(),
       };
     },
-    watch: (target, watchOptions) => watchInstance(target, watchOptions, env),
+    watch: (target, watchOptions) => watchInstance(target, watchOptions, env, secrets),
   };
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { errorMessage, type DesiredResource, type WatchChannel, type WatchEvent, type WatchHandle, type WatchOptions } from '../../core/index.js';
 import type { PostgresInstanceSpec } from '../../kinds/index.js';
-import { connectionConfig } from './connection.js';
+import { connectionConfig, type InstanceSecrets } from './connection.js';
 import { CAN_INSTALL, CLUSTER_FINGERPRINT, DATABASE_FINGERPRINT, INSTALL_EVENT_TRIGGERS, WATCH_CHANNEL } from './watch-sql.js';
 
 /** Longest wait between reconnection attempts. */
@@ -171,8 +171,8 @@ class Channel {
  * live in (falling back to a polled fingerprint where the connection is no superuser), and a
  * polled fingerprint of roles, memberships and databases, which fire no event trigger.
  */
-export async function watchInstance(target: DesiredResource, options: WatchOptions, env: NodeJS.ProcessEnv): Promise<WatchHandle> {
-  const config = connectionConfig(target as DesiredResource<PostgresInstanceSpec>, env);
+export async function watchInstance(target: DesiredResource, options: WatchOptions, env: NodeJS.ProcessEnv, secrets?: InstanceSecrets): Promise<WatchHandle> {
+  const config = connectionConfig(target as DesiredResource<PostgresInstanceSpec>, env, secrets);
   const queries: Counter = { count: 0 };
   const own = String(config.database);
   const channels: Channel[] = [];

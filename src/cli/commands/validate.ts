@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadProject, projectPolicies } from '../../app/index.js';
 import type { CommandContext } from '../context.js';
+import { counted } from '../render/values.js';
 
 export function registerValidate(program: Command, ctx: CommandContext, exit: (code: number) => void): void {
   program
@@ -18,7 +19,7 @@ export function registerValidate(program: Command, ctx: CommandContext, exit: (c
         out.out(JSON.stringify({ formatVersion: '1', command: 'validate', ok: true, resources: project.resources.length, files: project.files, diagnostics: [] }, null, 2));
       } else {
         out.out(
-          `${out.color.green(out.color.bold('Success!'))} ${project.resources.length} resources in ${project.files.length} files are valid; ${policies.rules.length} policy rules compile.`,
+          `${out.color.green(out.color.bold('Success!'))} ${counted(project.resources.length, 'resource')} in ${counted(project.files.length, 'file')} ${project.resources.length === 1 ? 'is' : 'are'} valid; ${counted(policies.rules.length, 'policy rule')} ${policies.rules.length === 1 ? 'compiles' : 'compile'}.`,
         );
       }
       exit(0);

@@ -71,6 +71,10 @@ export async function runAgent(options: AgentOptions, signal: AbortSignal): Prom
   }
 }
 
+function sameSecrets(a: InstanceSecrets, b: InstanceSecrets): boolean {
+  return a.size === b.size && [...a].every(([name, value]) => b.get(name) === value);
+}
+
 class RunningAgent {
   #state: ProjectState;
   /** The decrypted Secrets instance passwords refer to, read again when the manifests change. */
@@ -204,6 +208,7 @@ class RunningAgent {
         this.#log.error({ trigger, error: errorMessage(error), retryInMs: Math.round(delay) }, 'cycle failed');
         if (error instanceof Error && 'code' in error && error.code === 'audit-write-failed') this.#log.error({}, 'the audit log cannot be written: nothing is changed until it can (fail closed)');
         this.#wake.requestAfter(delay, 'retry after a failed cycle');
+        await this.#rereadSecrets();
       }
       if (this.options.once || this.#rotations.isDue()) await this.#rotateDue();
       await this.#writeStatus();
@@ -230,6 +235,25 @@ class RunningAgent {
       lockTimeoutMs: this.options.project.lockTimeoutMs,
       log: this.#log,
     });
+  }
+
+  /**
+   * After a failed cycle: the Secret an instance password refers to may have been given a new
+   * value (`steward secret set`, e.g. after the server's password was changed). If so, sessions
+   * and watches reconnect with it; otherwise nothing changes.
+   */
+  async #rereadSecrets(): Promise<void> {
+    const read = await resolveInstanceSecrets(this.store, this.#state.project.resources, this.dir, this.options.project.env).catch(() => undefined);
+    if (read === undefined || sameSecrets(read, this.#secrets)) return;
+    this.#secrets = read;
+    this.#log.info({}, 'a secret an instance password refers to has a new value: reconnecting with it');
+    const old = this.#sessions;
+    this.#sessions = this.#newSessions();
+    await old.closeAll();
+    if (this.#watcher !== undefined) {
+      await this.#targets.stop();
+      await this.#startWatches();
+    }
   }
 
   async #reload(files: readonly string[]): Promise<void> {

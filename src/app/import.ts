@@ -12,6 +12,7 @@ import {
   POSTGRES_ROLE,
   POSTGRES_ROLE_MEMBERSHIP,
   POSTGRES_SCHEMA,
+  SECRET,
   isPublic,
   parameterItems,
   storedParameterValue,
@@ -227,10 +228,18 @@ export function renderManifestFile(file: ManifestFile, header: readonly string[]
   return `${head}\n${file.documents.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join('')}`;
 }
 
-function instanceDocument(target: DesiredResource<PostgresInstanceSpec>): ManifestFile {
-  // The spec as declared: credentials stay references to environment variables.
+function instanceDocument(target: DesiredResource<PostgresInstanceSpec>, resources: readonly DesiredResource[]): ManifestFile {
+  // The spec as declared: credentials stay references ({env} or {secretRef}), never values.
   const spec = JSON.parse(JSON.stringify(target.spec)) as Record<string, JsonValue>;
-  return { file: 'instance.yaml', kind: POSTGRES_INSTANCE, documents: [{ apiVersion: API_VERSION, kind: POSTGRES_INSTANCE, metadata: { name: target.name }, spec }] };
+  const documents: ManifestDocument[] = [{ apiVersion: API_VERSION, kind: POSTGRES_INSTANCE, metadata: { name: target.name }, spec }];
+  // A {secretRef} password needs its Secret declared next to it, or the directory does not load;
+  // its value is not copied (set it there with `steward secret set`).
+  const ref = target.spec.password;
+  const secret = ref !== undefined && 'secretRef' in ref ? resources.find((r) => r.kind === SECRET && r.name === ref.secretRef) : undefined;
+  if (secret !== undefined) {
+    documents.push({ apiVersion: API_VERSION, kind: SECRET, metadata: { name: secret.name }, spec: JSON.parse(JSON.stringify(secret.spec)) as Record<string, JsonValue> });
+  }
+  return { file: 'instance.yaml', kind: POSTGRES_INSTANCE, documents };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -298,7 +307,7 @@ export async function runImport(options: ProjectOptions, request: ImportRequest)
     `Imported by \`steward import postgres\` from ${target.address} (PostgreSQL ${versionText(discovery.serverVersion)}, ${scope})`,
     `at ${(request.now ?? new Date()).toISOString()}. \`steward plan\` right after shows no changes; review before editing.`,
   ];
-  const files = [...importManifests(discovery, target.name), ...(writeInstance ? [instanceDocument(target)] : [])];
+  const files = [...importManifests(discovery, target.name), ...(writeInstance ? [instanceDocument(target, project.resources)] : [])];
   await mkdir(out, { recursive: true });
   const written: ImportedFile[] = [];
   for (const file of files) {

@@ -112,6 +112,12 @@ describe('PostgresInstance.password as {secretRef: NAME}', () => {
     const imported = await cli(['import', 'postgres', '--instance', 'main', '--database', database, '--out', out, '--json']);
     expect(imported.code, imported.stderr).toBe(0);
     expect(await readFile(join(out, 'roles.yaml'), 'utf8')).toContain(role);
+    // The instance it writes there keeps the reference and declares the Secret, so the directory loads.
+    const instanceFile = await readFile(join(out, 'instance.yaml'), 'utf8');
+    expect(instanceFile).toContain('secretRef: admin-password');
+    expect(instanceFile).toContain('kind: Secret');
+    const importedValid = await runCli(['-C', out, 'validate'], { env });
+    expect(importedValid.code, importedValid.stderr).toBe(0);
 
     // The running agent (one cycle) connects with it too, and puts the drift back.
     await sql(`ALTER ROLE ${role} CONNECTION LIMIT 9`);

@@ -12,24 +12,6 @@ export const envRefSchema = z
 
 export type EnvRef = z.infer<typeof envRefSchema>;
 
-/**
- * A sensitive value: only a reference is accepted. A literal (a string or number written in the
- * manifest) is reported as `literal-secret` so it never reaches state, plans or logs.
- */
-export const sensitiveRefSchema = z
-  .union([z.string(), z.number(), envRefSchema])
-  .superRefine((value, ctx) => {
-    if (typeof value !== 'object') {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'a literal secret is not allowed here',
-        params: { steward: 'literal-secret' },
-      });
-    }
-  })
-  .transform((value) => value as EnvRef)
-  .meta({ stewardSensitive: true });
-
 /** A plain string, or a reference to an environment variable holding it. */
 export const stringOrEnvSchema = z.union([z.string().min(1), envRefSchema]);
 export type StringOrEnv = z.infer<typeof stringOrEnvSchema>;

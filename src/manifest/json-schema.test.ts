@@ -56,17 +56,16 @@ describe('manifestJsonSchema', () => {
     expect(properties(entryFor(schema, 'PostgresInstance'), 'spec', 'sslmode')['enum']).toContain('verify-full');
   });
 
-  it('renders a sensitive field as the environment reference only', () => {
-    const password = properties(entryFor(schema, 'PostgresInstance'), 'spec', 'password');
-    expect(password).toMatchObject({
-      type: 'object',
-      properties: { env: { type: 'string' } },
-      required: ['env'],
-      additionalProperties: false,
-    });
-    expect(password['description']).toContain('never a literal');
-    expect(password).not.toHaveProperty('anyOf');
-    expect(password).not.toHaveProperty('stewardSensitive');
+  it('renders a sensitive field as the references only, never a literal', () => {
+    for (const kind of ['PostgresInstance', 'PostgresRole']) {
+      const password = properties(entryFor(schema, kind), 'spec', 'password');
+      const forms = password['anyOf'] as Json[];
+      expect(forms).toHaveLength(2);
+      expect(forms[0]).toMatchObject({ type: 'object', properties: { secretRef: { type: 'string' } }, required: ['secretRef'], additionalProperties: false });
+      expect(forms[1]).toMatchObject({ type: 'object', properties: { env: { type: 'string' } }, required: ['env'], additionalProperties: false });
+      expect(password['description']).toContain('never a literal');
+      expect(password).not.toHaveProperty('stewardSensitive');
+    }
     expect(JSON.stringify(schema)).not.toContain('stewardSensitive');
   });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_VERSION, type KindDefinition } from '../core/index.js';
-import { envRefSchema, KINDS } from '../kinds/index.js';
+import { envRefSchema, KINDS, secretRefSchema } from '../kinds/index.js';
 import { lifecycleShape, metadataSchema } from './envelope.js';
 
 export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
@@ -30,11 +30,12 @@ function isSensitive(schema: z.core.$ZodType): boolean {
 
 /**
  * Draft 2020-12 JSON Schema of one manifest document, for editors: one `oneOf` entry per kind.
- * Sensitive fields are rendered as the `{env: NAME}` reference only, so an editor never suggests
- * writing a literal secret even though the loader accepts one in order to report it.
+ * Sensitive fields are rendered as the references only (`{secretRef: NAME}` or `{env: NAME}`), so
+ * an editor never suggests writing a literal secret even though the loader accepts one in order
+ * to report it.
  */
 export function manifestJsonSchema(kinds: ReadonlyMap<string, KindDefinition> = KINDS): Record<string, unknown> {
-  const reference: Record<string, unknown> = { ...z.toJSONSchema(envRefSchema, { io: 'input', target: 'draft-2020-12' }) };
+  const reference: Record<string, unknown> = { ...z.toJSONSchema(z.union([secretRefSchema, envRefSchema]), { io: 'input', target: 'draft-2020-12' }) };
   delete reference['$schema'];
   const documents = [...kinds.values()].map(documentSchema);
   // One conversion for the whole union, so any shared definitions land in one `$defs`.

@@ -274,7 +274,7 @@ function custom(at: Field, message: string, named: unknown): Diagnostic {
     return at.make(
       'literal-secret',
       `${at.name} holds a literal secret; only a reference to where the secret is kept is allowed.`,
-      'Replace the value with a reference such as {env: PGPASSWORD} and set that environment variable where Steward runs; ' +
+      'Replace the value with a reference: {secretRef: NAME} to a declared Secret (set with `steward secret set NAME`, kept encrypted), or {env: PGPASSWORD} with that variable set where Steward runs; ' +
         'remove the secret from the file and its history.',
     );
   }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { StewardError } from '../core/errors.js';
 import type { JsonValue } from '../core/resource.js';
-import { appendAuditEntries, appendAuditEntry, auditWriteFailed } from './audit-log.js';
+import { appendAuditEntries, auditWriteFailed } from './audit-log.js';
 import { isUuid } from './ids.js';
-import { nullableJsonParam, toJsonValue } from './json.js';
+import { toJsonValue } from './json.js';
 import { isoTimestamp, type SqlClient } from './sql-client.js';
 import { putResourcesIn } from './state-repo.js';
 import type { Intent, IntentCompletion, IntentInput, IntentOutcome } from './types.js';
@@ -60,43 +60,10 @@ function auditDetail(intentId: string, detail: unknown): JsonValue {
  * `audit-write-failed`.
  */
 export function createIntentRepository(client: SqlClient): IntentRepository {
-  return {
+  const repository: IntentRepository = {
     async recordIntent(intent: IntentInput): Promise<Intent> {
-      const id = randomUUID();
-      try {
-        return await client.transaction(async (tx) => {
-          const [row] = await tx.query<IntentRow>(
-            `INSERT INTO steward.intents (id, run_id, actor, address, action, before_hash, after_hash, detail)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
-             RETURNING ${INTENT_COLUMNS}`,
-            [
-              id,
-              intent.runId,
-              intent.actor,
-              intent.address,
-              intent.action,
-              intent.beforeHash,
-              intent.afterHash,
-              nullableJsonParam(intent.detail),
-            ],
-          );
-          if (row === undefined) throw new Error('the intent row was not returned');
-          await appendAuditEntry(tx, {
-            actor: intent.actor,
-            runId: intent.runId,
-            address: intent.address,
-            action: intent.action,
-            beforeHash: intent.beforeHash,
-            afterHash: intent.afterHash,
-            outcome: 'pending',
-            error: null,
-            detail: auditDetail(id, intent.detail),
-          });
-          return toIntent(row);
-        });
-      } catch (error) {
-        throw auditWriteFailed(error);
-      }
+      const [recorded] = await repository.recordIntents([intent]);
+      return recorded!;
     },
 
     async recordIntents(intents: readonly IntentInput[]): Promise<readonly Intent[]> {
@@ -190,44 +157,12 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
       } catch (error) {
         throw auditWriteFailed(error);
       }
-      if (missing.length > 0) throw new StewardError('not-found', `intent(s) ${missing.join(', ')} not pending (unknown or already resolved)`);
+      if (missing.length === 1) throw new StewardError('not-found', `intent '${missing[0]!}' is not pending (unknown or already resolved)`);
+      if (missing.length > 1) throw new StewardError('not-found', `intent(s) ${missing.join(', ')} not pending (unknown or already resolved)`);
     },
 
     async resolveIntent(intent: Intent, outcome: IntentOutcome): Promise<void> {
-      if (!OUTCOMES.has(outcome.status)) {
-        throw new StewardError('invalid-input', `unknown intent outcome '${String(outcome.status)}'`);
-      }
-      const afterHash = outcome.afterHash === undefined ? intent.afterHash : outcome.afterHash;
-      const notPending = (): StewardError =>
-        new StewardError('not-found', `intent '${intent.id}' is not pending (unknown or already resolved)`);
-      if (!isUuid(intent.id)) throw notPending();
-      let resolved = false;
-      try {
-        await client.transaction(async (tx) => {
-          const rows = await tx.query(
-            `UPDATE steward.intents SET status = $2, after_hash = $3, error = $4, resolved_at = now()
-              WHERE id = $1 AND status = 'pending'
-              RETURNING id`,
-            [intent.id, outcome.status, afterHash, outcome.error ?? null],
-          );
-          if (rows.length === 0) return;
-          resolved = true;
-          await appendAuditEntry(tx, {
-            actor: intent.actor,
-            runId: intent.runId,
-            address: intent.address,
-            action: intent.action,
-            beforeHash: intent.beforeHash,
-            afterHash,
-            outcome: outcome.status,
-            error: outcome.error ?? null,
-            detail: auditDetail(intent.id, outcome.detail),
-          });
-        });
-      } catch (error) {
-        throw auditWriteFailed(error);
-      }
-      if (!resolved) throw notPending();
+      await repository.completeIntents([{ intent, outcome }]);
     },
 
     async unresolvedIntents(): Promise<readonly Intent[]> {
@@ -237,4 +172,5 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
       return rows.map(toIntent);
     },
   };
+  return repository;
 }

@@ -1,7 +1,7 @@
 import { parseAddress } from '../core/address.js';
 import { StewardError, errorMessage } from '../core/errors.js';
 import type { Attributes, JsonValue } from '../core/resource.js';
-import { isJsonObject, jsonParam } from './json.js';
+import { isJsonObject } from './json.js';
 import { RESOURCE_LOCK_NAMESPACE } from './lock-keys.js';
 import { isoTimestamp, sqlState, type SqlClient, type SqlQueryable } from './sql-client.js';
 import type { HistoryAction, HistoryEntry, ResourceChange, StateRecord, StateRecordInput } from './types.js';
@@ -276,44 +276,8 @@ export function createStateRepository(client: SqlClient): StateRepository {
       checkChange(change);
       try {
         return await client.transaction(async (tx) => {
-          const version = await lockAddress(tx, record.address);
-          const [row] = await tx.query<ResourceRow>(
-            `INSERT INTO steward.resources (address, kind, name, target, spec_hash, attributes, provider_id, dependencies,
-                                            protect, version, created_at, updated_at, spec)
-             VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9, $10, now(), now(), $11::jsonb)
-             ON CONFLICT (address) DO UPDATE SET
-               kind = EXCLUDED.kind, name = EXCLUDED.name, target = EXCLUDED.target, spec_hash = EXCLUDED.spec_hash,
-               spec = EXCLUDED.spec, attributes = EXCLUDED.attributes, provider_id = EXCLUDED.provider_id,
-               dependencies = EXCLUDED.dependencies, protect = EXCLUDED.protect, version = EXCLUDED.version,
-               updated_at = EXCLUDED.updated_at
-             RETURNING ${RESOURCE_COLUMNS}`,
-            [
-              record.address,
-              record.kind,
-              record.name,
-              record.target,
-              record.specHash,
-              jsonParam(record.attributes),
-              record.providerId,
-              jsonParam(record.dependencies),
-              record.protect,
-              version,
-              record.spec === null ? null : jsonParam(record.spec),
-            ],
-          );
-          await tx.query(
-            `INSERT INTO steward.resource_history (address, version, run_id, action, spec_hash, attributes, spec)
-             VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)`,
-            [
-              record.address,
-              version,
-              change.runId,
-              change.action,
-              record.specHash,
-              jsonParam(record.attributes),
-              record.spec === null ? null : jsonParam(record.spec),
-            ],
-          );
+          await putResourcesIn(tx, [{ record, change }]);
+          const [row] = await tx.query<ResourceRow>(`SELECT ${RESOURCE_COLUMNS} FROM steward.resources WHERE address = $1`, [record.address]);
           if (row === undefined) throw new Error(`no row returned for ${record.address}`);
           return toRecord(row);
         });

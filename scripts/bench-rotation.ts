@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { rotateRepeatedly, runApply, type ProjectOptions } from '../src/app/index.js';
+import { LoginProbe, rotateRepeatedly, runApply, type ProjectOptions } from '../src/app/index.js';
 import { startEmbeddedPostgres } from '../src/embedded/postgres-server.js';
 
 /**
@@ -33,15 +33,6 @@ interface Result {
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function parseEnvFile(text: string): Readonly<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^([A-Z_]+)='(.*)'$/.exec(line);
-    if (match) out[match[1]!] = match[2]!.replace(/'\\''/g, "'");
-  }
-  return out;
 }
 
 async function main(): Promise<void> {
@@ -102,33 +93,11 @@ spec:
     if (applied.apply?.ok !== true || (applied.identities?.problems.length ?? 0) > 0) throw new Error(`provisioning failed: ${JSON.stringify(applied.identities?.problems)}`);
 
     const envFile = join(dir, '.run/bench-bot.env');
-    let logins = 0;
-    let failedLogins = 0;
-    const failures: string[] = [];
-    let running = true;
-    const client = async (): Promise<void> => {
-      while (running) {
-        const vars = parseEnvFile(await readFile(envFile, 'utf8'));
-        const session = new pg.Client({ connectionString: vars['DATABASE_URL'] });
-        session.on('error', () => undefined);
-        try {
-          await session.connect();
-          await session.query('SELECT 1 FROM billing.invoices LIMIT 1');
-          logins += 1;
-        } catch (error) {
-          failedLogins += 1;
-          if (failures.length < 5) failures.push(error instanceof Error ? error.message : String(error));
-        } finally {
-          await session.end().catch(() => undefined);
-        }
-      }
-    };
     log(`Rotating ${rotations} times (grace ${values.grace}) with ${clients} client(s) logging in continuously...`);
     const started = performance.now();
-    const loops = Array.from({ length: clients }, () => client());
+    const probe = new LoginProbe(envFile, 'SELECT 1 FROM billing.invoices LIMIT 1', clients);
     const durations = await rotateRepeatedly(options, 'bench-bot', rotations, (i, ms) => log(`  rotation ${i + 1}: ${ms.toFixed(0)} ms`));
-    running = false;
-    await Promise.all(loops);
+    const { logins, failedLogins, failures } = await probe.stop();
     const seconds = (performance.now() - started) / 1000;
     const sorted = [...durations].sort((a, b) => a - b);
     const result: Result = {

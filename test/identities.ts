@@ -67,14 +67,7 @@ export async function agentProject(agent: string, database: string, options: Par
 }
 
 /** Reads an env file as Steward writes it (KEY='value' lines). */
-export function parseEnvFile(text: string): Readonly<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^([A-Z_]+)='(.*)'$/.exec(line);
-    if (match) out[match[1]!] = match[2]!.replace(/'\\''/g, "'");
-  }
-  return out;
-}
+export { parseEnvFileText as parseEnvFile } from '../src/app/identities/deliver.js';
 
 export function serverAddress(): { readonly host: string; readonly port: number } {
   const { host, port } = inject('pg');

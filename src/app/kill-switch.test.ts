@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { addressOf, type DesiredResource, type PlannedChange } from '../core/index.js';
-import { backends } from '../store/test-support/backends.js';
+import { backends, withFreshStore } from '../store/test-support/backends.js';
 import type { PauseRecord, Store } from '../store/index.js';
 import { composeGuards, pauseCovering, pausedChanges, pauseGuard } from './kill-switch.js';
 
@@ -79,14 +79,7 @@ describe('composeGuards', () => {
 describe.each(backends(inject('pg')))('pauseGuard on the $name backend', (backend) => {
   afterAll(() => backend.dispose());
 
-  async function withStore(body: (store: Store) => Promise<void>): Promise<void> {
-    const { store } = await (await backend.site()).open();
-    try {
-      await body(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = (body: (store: Store) => Promise<void>): Promise<void> => withFreshStore(backend, body);
 
   it('holds back a change a pause covers, naming scope, actor and reason, and lets it go after resume', async () => {
     await withStore(async (store) => {

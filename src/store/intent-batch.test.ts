@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { StewardError } from '../core/errors.js';
-import { backends } from './test-support/backends.js';
+import { backends, withFreshStore } from './test-support/backends.js';
 import type { IntentInput, StateRecordInput, Store } from './types.js';
 
 function intent(runId: string, i: number): IntentInput {
@@ -33,14 +33,7 @@ function record(i: number, spec: StateRecordInput['spec'] = { instance: 'main' }
 describe.each(backends(inject('pg')))('intents in batches on the $name backend', (backend) => {
   afterAll(() => backend.dispose());
 
-  async function withStore(body: (store: Store) => Promise<void>): Promise<void> {
-    const { store } = await (await backend.site()).open();
-    try {
-      await body(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = (body: (store: Store) => Promise<void>): Promise<void> => withFreshStore(backend, body);
 
   it('records many intents and their pending audit entries at once, then resolves them with their records', async () => {
     await withStore(async (store) => {

@@ -1,19 +1,12 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { StewardError } from '../core/errors.js';
-import { backends } from './test-support/backends.js';
+import { backends, withFreshStore } from './test-support/backends.js';
 import type { Store } from './types.js';
 
 describe.each(backends(inject('pg')))('pauses on the $name backend', (backend) => {
   afterAll(() => backend.dispose());
 
-  async function withStore(body: (store: Store) => Promise<void>): Promise<void> {
-    const { store } = await (await backend.site()).open();
-    try {
-      await body(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = (body: (store: Store) => Promise<void>): Promise<void> => withFreshStore(backend, body);
 
   it('pauses and resumes a scope, each with an audit entry naming the actor', async () => {
     await withStore(async (store) => {

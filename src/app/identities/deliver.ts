@@ -29,6 +29,16 @@ export function envFileText(variables: Readonly<Record<string, string>>): string
     .join('\n')}\n`;
 }
 
+/** Reads back what `envFileText` writes (comments and other lines are skipped). */
+export function parseEnvFileText(text: string): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^([A-Z_]+)='(.*)'$/.exec(line);
+    if (match) out[match[1]!] = match[2]!.replace(/'\\''/g, "'");
+  }
+  return out;
+}
+
 export function envFilePath(projectDir: string, file: string): string {
   return isAbsolute(file) ? file : resolve(projectDir, file);
 }

@@ -1,21 +1,12 @@
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadKeyring, open, secretAad } from '../../secrets/index.js';
 import { openStoreWithClient } from '../../store/open-store.js';
+import { filesUnder } from '../../../test/files.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (entry.isFile()) out.push(path);
-  }
-  return out;
-}
 
 describe('the quickstart demo', () => {
   it('leaves no secret in plaintext in its output, its files or its state', { timeout: 600_000 }, async () => {

@@ -6,3 +6,4 @@ export * from './sync.js';
 export * from './vault.js';
 export * from './plan-notes.js';
 export * from './instance-secrets.js';
+export * from './login-probe.js';

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -6,16 +6,7 @@ import { TEST_PASSWORD_ENV, uniqueName } from '../../../test/fixtures.js';
 import { autonomyYaml, instanceIn, startAgent, storeUrl } from '../../../test/agent-support.js';
 import { sql } from '../../../test/identities.js';
 import { makeProject, projectEnv, roleYaml, runCli, waitFor, writeProject, type CliResult } from '../../../test/project.js';
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (entry.isFile()) out.push(path);
-  }
-  return out;
-}
+import { filesUnder } from '../../../test/files.js';
 
 /** The shared test server (through `database`), its administrator's password kept in Secret/admin-password. */
 function instanceWithSecretYaml(database: string): string {

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -6,16 +6,7 @@ import { openStoreWithClient } from '../../store/open-store.js';
 import { uniqueName } from '../../../test/fixtures.js';
 import { instanceYaml, makeProject, projectEnv, runCli, writeProject, type CliResult } from '../../../test/project.js';
 import { agentYaml, billingDatabase, parseEnvFile, sql } from '../../../test/identities.js';
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (entry.isFile()) out.push(path);
-  }
-  return out;
-}
+import { filesUnder } from '../../../test/files.js';
 
 describe('no plaintext anywhere Steward writes', () => {
   it('runs the whole flow (init, apply, run, secrets, rotation, rekey, decommission) and finds no secret in files, tables or output', { timeout: 300_000 }, async () => {

@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { runApply } from '../reconcile.js';
 import { rotateRepeatedly } from './commands.js';
+import { LoginProbe } from './login-probe.js';
 import { uniqueName } from '../../../test/fixtures.js';
-import { agentProject, parseEnvFile, sql } from '../../../test/identities.js';
+import { agentProject, sql } from '../../../test/identities.js';
 
 const ROTATIONS = 50;
 
@@ -19,31 +18,9 @@ describe('rotation under load', () => {
 
     // The client reads the current credential from the delivered file before every login, as a
     // runtime re-reading its configuration would.
-    let logins = 0;
-    const failures: string[] = [];
-    const users = new Set<string>();
-    let running = true;
-    const client = (async () => {
-      while (running) {
-        const vars = parseEnvFile(await readFile(envFile, 'utf8'));
-        const session = new pg.Client({ connectionString: vars['DATABASE_URL'] });
-        session.on('error', () => undefined);
-        try {
-          await session.connect();
-          await session.query('SELECT count(*) FROM billing.invoices');
-          logins += 1;
-          users.add(vars['PGUSER'] ?? '');
-        } catch (error) {
-          failures.push(error instanceof Error ? error.message : String(error));
-        } finally {
-          await session.end().catch(() => undefined);
-        }
-      }
-    })();
-
+    const probe = new LoginProbe(envFile, 'SELECT count(*) FROM billing.invoices');
     const durations = await rotateRepeatedly(project.options, agent, ROTATIONS);
-    running = false;
-    await client;
+    const { logins, failures, users } = await probe.stop();
 
     expect(durations).toHaveLength(ROTATIONS);
     expect(failures).toEqual([]);

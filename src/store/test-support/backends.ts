@@ -11,6 +11,7 @@ import pg from 'pg';
 import { canonicalJson, sha256Hex } from '../../core/hash.js';
 import { MIGRATIONS } from '../migrations.js';
 import { openStoreWithClient, type OpenedStore, type OpenStoreInternalOptions } from '../open-store.js';
+import type { Store } from '../types.js';
 
 export interface PgServer {
   readonly host: string;
@@ -139,4 +140,14 @@ export function postgresBackend(server: PgServer): Backend {
 
 export function backends(server: PgServer): readonly Backend[] {
   return [embeddedBackend(), postgresBackend(server)];
+}
+
+/** Runs `body` with a store opened on a new, empty site of `backend`, and always closes it. */
+export async function withFreshStore(backend: Backend, body: (store: Store) => Promise<void>): Promise<void> {
+  const { store } = await (await backend.site()).open();
+  try {
+    await body(store);
+  } finally {
+    await store.close();
+  }
 }

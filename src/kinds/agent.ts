@@ -3,7 +3,7 @@ import { addressOf, PARENT_ANNOTATION, type ChildDocument, type KindDefinition, 
 import { postgresIdentifierSchema } from './common.js';
 import { durationSchema } from './duration.js';
 import { POSTGRES_DATABASE } from './postgres-database.js';
-import { instanceReference } from './postgres-instance.js';
+import { instanceReference, optionalReference } from './postgres-instance.js';
 import { POSTGRES_GRANT } from './postgres-grant.js';
 import { POSTGRES_ROLE } from './postgres-role.js';
 import { POSTGRES_ROLE_MEMBERSHIP } from './postgres-role-membership.js';
@@ -155,7 +155,7 @@ export const agentKind: KindDefinition<AgentSpec> = {
     /^[a-z][a-z0-9-]{0,40}$/.test(name) ? undefined : 'must be 1-41 lower-case letters, digits or "-", starting with a letter (its roles are named after it)',
   references: (spec) => [
     { ...instanceReference(spec.postgres.instance), path: ['spec', 'postgres', 'instance'] },
-    { path: ['spec', 'postgres', 'database'], target: addressOf(POSTGRES_DATABASE, spec.postgres.database), required: false },
+    optionalReference(['spec', 'postgres', 'database'], POSTGRES_DATABASE, spec.postgres.database),
   ],
   target: () => undefined,
   desiredAttributes: () => ({}),

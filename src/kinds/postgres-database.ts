@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { addressOf, type Attributes, type JsonValue, type KindDefinition, type Reference } from '../core/index.js';
+import type { Attributes, JsonValue, KindDefinition, Reference } from '../core/index.js';
 import { connectionLimitSchema, postgresIdentifierProblem } from './common.js';
-import { instanceReference, instanceTarget } from './postgres-instance.js';
+import { instanceReference, instanceTarget, optionalReference } from './postgres-instance.js';
 import { POSTGRES_ROLE } from './postgres-role.js';
 
 export const POSTGRES_DATABASE = 'PostgresDatabase';
@@ -40,7 +40,7 @@ export const postgresDatabaseKind: KindDefinition<PostgresDatabaseSpec> = {
   validateName: (name) => postgresIdentifierProblem(name),
   references: (spec) => {
     const refs: Reference[] = [instanceReference(spec.instance)];
-    if (spec.owner !== undefined) refs.push({ path: ['spec', 'owner'], target: addressOf(POSTGRES_ROLE, spec.owner), required: false });
+    if (spec.owner !== undefined) refs.push(optionalReference(['spec', 'owner'], POSTGRES_ROLE, spec.owner));
     return refs;
   },
   target: instanceTarget,

@@ -4,7 +4,7 @@ import { postgresIdentifierSchema } from './common.js';
 import { resourceNameProblem } from './names.js';
 import { POSTGRES_DATABASE } from './postgres-database.js';
 import { grantModeSchema, isPublic } from './postgres-grant.js';
-import { instanceReference, instanceTarget } from './postgres-instance.js';
+import { instanceReference, instanceTarget, optionalReference } from './postgres-instance.js';
 import { POSTGRES_ROLE } from './postgres-role.js';
 import { POSTGRES_SCHEMA, schemaKey } from './postgres-schema.js';
 import { PRIVILEGES, normalizePrivilege, normalizePrivileges, privilegeToken } from './privileges.js';
@@ -55,10 +55,10 @@ export const postgresDefaultPrivilegesKind: KindDefinition<PostgresDefaultPrivil
   references: (spec) => {
     const refs: Reference[] = [
       instanceReference(spec.instance),
-      { path: ['spec', 'database'], target: addressOf(POSTGRES_DATABASE, spec.database), required: false },
-      { path: ['spec', 'owner'], target: addressOf(POSTGRES_ROLE, spec.owner), required: false },
+      optionalReference(['spec', 'database'], POSTGRES_DATABASE, spec.database),
+      optionalReference(['spec', 'owner'], POSTGRES_ROLE, spec.owner),
     ];
-    if (!isPublic(spec.grantee)) refs.push({ path: ['spec', 'grantee'], target: addressOf(POSTGRES_ROLE, spec.grantee), required: false });
+    if (!isPublic(spec.grantee)) refs.push(optionalReference(['spec', 'grantee'], POSTGRES_ROLE, spec.grantee));
     if (spec.schema !== undefined) {
       refs.push({ path: ['spec', 'schema'], target: addressOf(POSTGRES_SCHEMA, spec.schema), key: schemaKey(spec.instance, spec.database, spec.schema), required: false });
     }

@@ -3,7 +3,7 @@ import { addressOf, type Attributes, type JsonValue, type KindDefinition, type R
 import { postgresIdentifierSchema } from './common.js';
 import { resourceNameProblem } from './names.js';
 import { POSTGRES_DATABASE } from './postgres-database.js';
-import { instanceReference, instanceTarget } from './postgres-instance.js';
+import { instanceReference, instanceTarget, optionalReference } from './postgres-instance.js';
 import { POSTGRES_ROLE } from './postgres-role.js';
 import { POSTGRES_SCHEMA, schemaKey } from './postgres-schema.js';
 import { GRANT_OBJECT_TYPES, PRIVILEGES, normalizePrivilege, normalizePrivileges, privilegeToken } from './privileges.js';
@@ -98,9 +98,9 @@ export const postgresGrantKind: KindDefinition<PostgresGrantSpec> = {
   references: (spec) => {
     const refs: Reference[] = [
       instanceReference(spec.instance),
-      { path: ['spec', 'on', 'database'], target: addressOf(POSTGRES_DATABASE, spec.on.database), required: false },
+      optionalReference(['spec', 'on', 'database'], POSTGRES_DATABASE, spec.on.database),
     ];
-    if (!isPublic(spec.grantee)) refs.push({ path: ['spec', 'grantee'], target: addressOf(POSTGRES_ROLE, spec.grantee), required: false });
+    if (!isPublic(spec.grantee)) refs.push(optionalReference(['spec', 'grantee'], POSTGRES_ROLE, spec.grantee));
     const schemas = spec.on.type === 'schema' ? (spec.on.names ?? []) : spec.on.schema !== undefined ? [spec.on.schema] : [];
     for (const schema of schemas) {
       refs.push({ path: ['spec', 'on'], target: addressOf(POSTGRES_SCHEMA, schema), key: schemaKey(spec.instance, spec.on.database, schema), required: false });

@@ -26,6 +26,14 @@ export const postgresInstanceSpecSchema = z
 export type PostgresInstanceSpec = z.infer<typeof postgresInstanceSpecSchema>;
 
 /** The edge every PostgreSQL kind has to the instance it lives on (`spec.instance`, required). */
+/**
+ * An edge to `kind`/`name` when it is declared; otherwise it names something that already
+ * exists outside Steward (a role owning a database, a database created by hand).
+ */
+export function optionalReference(path: Reference['path'], kind: string, name: string): Reference {
+  return { path, target: addressOf(kind, name), required: false };
+}
+
 export function instanceReference(instance: string): Reference {
   return { path: ['spec', 'instance'], target: addressOf(POSTGRES_INSTANCE, instance), required: true };
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { addressOf, type Attributes, type JsonValue, type KindDefinition } from '../core/index.js';
+import type { Attributes, JsonValue, KindDefinition } from '../core/index.js';
 import { postgresIdentifierSchema } from './common.js';
 import { resourceNameProblem } from './names.js';
-import { instanceReference, instanceTarget } from './postgres-instance.js';
+import { instanceReference, instanceTarget, optionalReference } from './postgres-instance.js';
 import { POSTGRES_ROLE } from './postgres-role.js';
 
 export const POSTGRES_ROLE_MEMBERSHIP = 'PostgresRoleMembership';
@@ -28,8 +28,8 @@ export const postgresRoleMembershipKind: KindDefinition<PostgresRoleMembershipSp
   validateName: resourceNameProblem,
   references: (spec) => [
     instanceReference(spec.instance),
-    { path: ['spec', 'role'], target: addressOf(POSTGRES_ROLE, spec.role), required: false },
-    { path: ['spec', 'member'], target: addressOf(POSTGRES_ROLE, spec.member), required: false },
+    optionalReference(['spec', 'role'], POSTGRES_ROLE, spec.role),
+    optionalReference(['spec', 'member'], POSTGRES_ROLE, spec.member),
   ],
   target: instanceTarget,
   desiredAttributes: (_name, spec): Attributes => {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { addressOf, type Attributes, type JsonValue, type KindDefinition, type Reference } from '../core/index.js';
+import type { Attributes, JsonValue, KindDefinition, Reference } from '../core/index.js';
 import { postgresIdentifierSchema } from './common.js';
 import { resourceNameProblem } from './names.js';
 import { POSTGRES_DATABASE } from './postgres-database.js';
-import { instanceReference, instanceTarget } from './postgres-instance.js';
+import { instanceReference, instanceTarget, optionalReference } from './postgres-instance.js';
 import { POSTGRES_ROLE } from './postgres-role.js';
 
 export const POSTGRES_SCHEMA = 'PostgresSchema';
@@ -39,9 +39,9 @@ export const postgresSchemaKind: KindDefinition<PostgresSchemaSpec> = {
   references: (spec) => {
     const refs: Reference[] = [
       instanceReference(spec.instance),
-      { path: ['spec', 'database'], target: addressOf(POSTGRES_DATABASE, spec.database), required: false },
+      optionalReference(['spec', 'database'], POSTGRES_DATABASE, spec.database),
     ];
-    if (spec.owner !== undefined) refs.push({ path: ['spec', 'owner'], target: addressOf(POSTGRES_ROLE, spec.owner), required: false });
+    if (spec.owner !== undefined) refs.push(optionalReference(['spec', 'owner'], POSTGRES_ROLE, spec.owner));
     return refs;
   },
   target: instanceTarget,

@@ -46,7 +46,10 @@ export interface PlanSummary {
 }
 
 export interface Plan {
-  /** Every resource considered, in apply order (creates/updates in dependency order, deletes in reverse). */
+  /**
+   * Every resource considered: first the changes in apply order (creates/updates in dependency
+   * order, deletes in reverse), then the no-ops in the order they were declared.
+   */
   readonly changes: readonly PlannedChange[];
   readonly diagnostics: readonly Diagnostic[];
   readonly summary: PlanSummary;

@@ -61,8 +61,8 @@ const cases: readonly Case[] = [
     prior: [recorded(owner), recorded(appDb)],
     live: { 'PostgresRole/owner': live(owner), 'PostgresDatabase/appdb': live(appDb, { encoding: 'LATIN1' }) },
     expect: [
-      ['PostgresRole/owner', 'no-op'],
       ['PostgresDatabase/appdb', 'replace'],
+      ['PostgresRole/owner', 'no-op'],
     ],
   },
   {
@@ -166,5 +166,29 @@ describe('planChanges', () => {
       ['PostgresDatabase/appdb', 'update'],
       ['PostgresRole/owner', 'delete'],
     ]);
+  });
+
+  it('orders only the changes, looking through unchanged resources, and lists the no-ops after them', () => {
+    // The grant needs the database, which is unchanged but needs the owner, which changes: the
+    // grant still waits for the owner, though its name sorts first.
+    const grant = declare('PostgresGrant', 'connect', { instance: 'main', grantee: 'PUBLIC', privileges: ['CONNECT'], on: { type: 'database', database: 'appdb' } });
+    expect(grant.dependsOn).toContain('PostgresDatabase/appdb');
+    expect(grant.dependsOn).not.toContain('PostgresRole/owner');
+    const plan = planChanges({
+      desired: [instance, owner, appDb, grant],
+      prior: [recorded(owner), recorded(appDb)],
+      observations: new Map([
+        ['PostgresRole/owner', live(owner, { comment: 'edited' })],
+        ['PostgresDatabase/appdb', live(appDb)],
+        ['PostgresGrant/connect', absent],
+      ]),
+      kinds: KINDS,
+    });
+    expect(plan.changes.map((c) => [c.address, c.action])).toEqual([
+      ['PostgresRole/owner', 'update'],
+      ['PostgresGrant/connect', 'create'],
+      ['PostgresDatabase/appdb', 'no-op'],
+    ]);
+    expect(plan.changes[1]!.dependsOn).toEqual(['PostgresRole/owner']);
   });
 });

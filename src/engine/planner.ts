@@ -137,34 +137,71 @@ export function planChanges(input: PlanInput): PlanResult {
   return { changes: ordered, diagnostics, summary: summarize(ordered), forget };
 }
 
+/**
+ * Creates, updates and replaces after the changes they depend on; deletes after every change to
+ * what depended on them. Only actionable changes are ordered: a no-op needs no step, so it is
+ * looked through — a change that depends on a no-op waits for whatever that no-op depends on in
+ * turn. No-ops follow the ordered changes, in the order they were declared. Ordering only what
+ * changes keeps a plan of thousands of unchanged resources from building a graph of all of them.
+ */
 function orderChanges(changes: readonly PlannedChange[], prior: readonly PriorRecord[]): readonly PlannedChange[] {
-  const byAddress = new Map(changes.map((c) => [c.address as string, c]));
-  const priorDependants = new Map<string, string[]>();
-  for (const record of prior) {
-    // Pushed, not spread into a new array: every record depends on its instance, so copying the
-    // list per record would be quadratic in the number of resources.
-    for (const dep of record.dependencies) {
-      const list = priorDependants.get(dep);
-      if (list) list.push(record.address);
-      else priorDependants.set(dep, [record.address]);
+  const actionable = new Map<string, PlannedChange>();
+  const noops = new Map<string, PlannedChange>();
+  for (const change of changes) (change.action === 'no-op' ? noops : actionable).set(change.address, change);
+  if (actionable.size === 0) return changes;
+
+  // The actionable changes a no-op stands between, through chains of no-ops (memoised).
+  const through = new Map<string, readonly ResourceAddress[]>();
+  const actionableBehind = (address: ResourceAddress, visiting: Set<string>): readonly ResourceAddress[] => {
+    const known = through.get(address);
+    if (known) return known;
+    const noop = noops.get(address);
+    if (!noop || visiting.has(address)) return [];
+    visiting.add(address);
+    const found: ResourceAddress[] = [];
+    for (const dep of noop.desired?.dependsOn ?? []) {
+      const change = actionable.get(dep);
+      if (change) {
+        if (change.action !== 'delete') found.push(dep);
+      } else found.push(...actionableBehind(dep, visiting));
     }
-  }
+    visiting.delete(address);
+    through.set(address, found);
+    return found;
+  };
+
+  let priorDependants: Map<string, string[]> | undefined;
+  const dependantsInPrior = (address: string): readonly string[] => {
+    if (!priorDependants) {
+      priorDependants = new Map();
+      for (const record of prior) {
+        // Pushed, not spread into a new array: every record depends on its instance, so copying the
+        // list per record would be quadratic in the number of resources.
+        for (const dep of record.dependencies) {
+          const list = priorDependants.get(dep);
+          if (list) list.push(record.address);
+          else priorDependants.set(dep, [record.address]);
+        }
+      }
+    }
+    return priorDependants.get(address) ?? [];
+  };
+
   const executionDeps = (change: PlannedChange): ResourceAddress[] => {
-    if (change.action === 'delete') {
-      const before = (priorDependants.get(change.address) ?? []).filter((a) => byAddress.has(a));
-      return before as ResourceAddress[];
+    if (change.action === 'delete') return dependantsInPrior(change.address).filter((a) => actionable.has(a)) as ResourceAddress[];
+    const deps: ResourceAddress[] = [];
+    for (const dep of change.desired?.dependsOn ?? []) {
+      const other = actionable.get(dep);
+      if (other) {
+        if (other.action !== 'delete') deps.push(dep);
+      } else deps.push(...actionableBehind(dep, new Set()));
     }
-    const deps = (change.desired?.dependsOn ?? []).filter((a) => {
-      const dep = byAddress.get(a);
-      return dep !== undefined && dep.action !== 'delete';
-    });
     return deps;
   };
-  const withDeps = new Map(changes.map((c) => [c.address as string, { ...c, dependsOn: executionDeps(c) }]));
+  const withDeps = new Map([...actionable.values()].map((c) => [c.address as string, { ...c, dependsOn: executionDeps(c) }]));
   const graph = buildGraph(
     [...withDeps.keys()] as ResourceAddress[],
     (a) => withDeps.get(a)?.dependsOn ?? [],
   );
-  return topologicalOrder(graph).map((a) => withDeps.get(a)!);
+  return [...topologicalOrder(graph).map((a) => withDeps.get(a)!), ...noops.values()];
 }
-

@@ -35,7 +35,7 @@ import {
   type PolicySet,
 } from '../policy/index.js';
 import type { InstanceSecrets } from '../providers/postgres/index.js';
-import type { Store } from '../store/index.js';
+import type { StateRecord, StateRecordSummary, Store } from '../store/index.js';
 import { currentActor } from './actor.js';
 import {
   assertKeyAvailable,
@@ -90,7 +90,7 @@ export interface ApplyHooks {
   readonly guard?: ApplyContext['guard'];
 }
 
-export function priorOf(records: Awaited<ReturnType<Store['listResources']>>): readonly PriorRecord[] {
+export function priorOf(records: readonly (StateRecordSummary & Partial<Pick<StateRecord, 'spec' | 'attributes'>>)[]): readonly PriorRecord[] {
   return records.map((r) => ({
     address: r.address,
     kind: r.kind,
@@ -99,10 +99,24 @@ export function priorOf(records: Awaited<ReturnType<Store['listResources']>>): r
     dependencies: r.dependencies,
     protect: r.protect,
     specHash: r.specHash,
-    attributes: r.attributes as PriorRecord['attributes'],
+    ...(r.attributes === undefined ? {} : { attributes: r.attributes }),
     providerId: r.providerId,
-    spec: r.spec,
+    ...(r.spec === undefined ? {} : { spec: r.spec }),
   }));
+}
+
+/**
+ * The prior state a plan needs: the summary of every record, and the whole record (last applied
+ * spec, last observed attributes) only of those no longer declared, which the plan deletes. The
+ * specs and attributes of the others are most of the state and a plan never looks at them.
+ */
+async function priorForPlan(store: Store, desired: readonly DesiredResource[]): Promise<readonly PriorRecord[]> {
+  const summaries = await store.listResourceSummaries();
+  const declared = new Set<string>(desired.map((d) => d.address));
+  const removed = summaries.filter((r) => !declared.has(r.address)).map((r) => r.address);
+  if (removed.length === 0) return priorOf(summaries);
+  const whole = new Map((await store.getResources(removed)).map((r) => [r.address, r]));
+  return priorOf(summaries.map((r) => whole.get(r.address) ?? r));
 }
 
 export interface Refreshed {
@@ -121,7 +135,8 @@ export async function refreshAndPlan(
   /** A refresh of the declared resources already under way (see `startRefresh`). */
   started?: StartedRefresh,
 ): Promise<Refreshed> {
-  let prior = priorOf(await store.listResources());
+  // Applying (recovery given) also compares and rewrites state records, so it reads them whole.
+  let prior = recovery ? priorOf(await store.listResources()) : await priorForPlan(store, desired);
   const intents = await store.unresolvedIntents();
   const observations = started ? await started.complete(prior) : await refresh({ desired, prior, kinds, sessions });
   let recoveries: readonly Recovery[] = [];

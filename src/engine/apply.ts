@@ -263,7 +263,7 @@ async function syncUnchanged(plan: PlanResult, ctx: ApplyContext, prior: Readonl
 }
 
 function pickComparable(r: PriorRecord | RecordedState): unknown {
-  return { target: r.target, specHash: r.specHash, attributes: r.attributes, dependencies: [...r.dependencies].sort(), protect: r.protect, providerId: r.providerId ?? null };
+  return { target: r.target, specHash: r.specHash, attributes: r.attributes ?? null, dependencies: [...r.dependencies].sort(), protect: r.protect, providerId: r.providerId ?? null };
 }
 
 function intentRequest(change: PlannedChange, ctx: ApplyContext, desiredAttrs: Attributes | undefined): IntentRequest {

@@ -9,7 +9,8 @@ export interface PriorRecord {
   readonly dependencies: readonly string[];
   readonly protect: boolean;
   readonly specHash: string;
-  readonly attributes: Attributes;
+  /** What was last observed; absent when the plan read only the record's summary (see `refreshAndPlan`). */
+  readonly attributes?: Attributes;
   readonly providerId?: string | null;
   /** The spec last applied; null when the state does not know it. */
   readonly spec?: JsonValue | null;

@@ -28,5 +28,6 @@ export type {
   RunStatus,
   StateRecord,
   StateRecordInput,
+  StateRecordSummary,
   Store,
 } from './types.js';

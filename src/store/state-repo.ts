@@ -4,11 +4,13 @@ import type { Attributes, JsonValue } from '../core/resource.js';
 import { isJsonObject } from './json.js';
 import { RESOURCE_LOCK_NAMESPACE } from './lock-keys.js';
 import { isoTimestamp, sqlState, type SqlClient, type SqlQueryable } from './sql-client.js';
-import type { HistoryAction, HistoryEntry, ResourceChange, StateRecord, StateRecordInput } from './types.js';
+import type { HistoryAction, HistoryEntry, ResourceChange, StateRecord, StateRecordInput, StateRecordSummary } from './types.js';
 
 export interface StateRepository {
   listResources(): Promise<readonly StateRecord[]>;
+  listResourceSummaries(): Promise<readonly StateRecordSummary[]>;
   getResource(address: string): Promise<StateRecord | undefined>;
+  getResources(addresses: readonly string[]): Promise<readonly StateRecord[]>;
   putResource(record: StateRecordInput, change: ResourceChange): Promise<StateRecord>;
   removeResource(address: string, change: ResourceChange): Promise<void>;
   history(address?: string, limit?: number): Promise<readonly HistoryEntry[]>;
@@ -83,6 +85,28 @@ type ListedRow = readonly [
   createdAtMs: number,
   updatedAtMs: number,
 ];
+
+/** `listResourceSummaries` reads these, in this order: the listed columns without spec and attributes. */
+const SUMMARY_COLUMNS = `address, kind, name, target, spec_hash, provider_id, dependencies, protect, version, ${epochMs('created_at')}, ${epochMs('updated_at')}`;
+
+type SummaryRow = readonly [
+  address: string,
+  kind: string,
+  name: string,
+  target: string | null,
+  specHash: string,
+  providerId: string | null,
+  dependencies: readonly string[],
+  protect: boolean,
+  version: number,
+  createdAtMs: number,
+  updatedAtMs: number,
+];
+
+function fromSummary(row: SummaryRow): StateRecordSummary {
+  const [address, kind, name, target, specHash, providerId, dependencies, protect, version, createdAtMs, updatedAtMs] = row;
+  return { address, kind, name, target, specHash, providerId, dependencies, protect, version, createdAt: new Date(createdAtMs).toISOString(), updatedAt: new Date(updatedAtMs).toISOString() };
+}
 
 function fromListed(row: ListedRow): StateRecord {
   const [address, kind, name, target, specHash, spec, attributes, providerId, dependencies, protect, version, createdAtMs, updatedAtMs] = row;
@@ -239,28 +263,46 @@ export async function putResourcesIn(tx: SqlQueryable, items: readonly { readonl
   );
 }
 
+/**
+ * Every record, as `decode` makes it from the listed `columns`. Pages of records, each one row
+ * holding them as a JSON array of arrays: decoding thousands of rows field by field (PGlite's
+ * protocol parser) costs several times more than JSON.parse, and pages keep the embedded
+ * database's own memory small (it never gives any back). Pages follow the primary key's index (no
+ * sort in the database); the result is sorted here.
+ */
+async function listPaged<Row, T extends { readonly address: string }>(client: SqlClient, columns: string, decode: (row: Row) => T): Promise<readonly T[]> {
+  const records: T[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const [page]: readonly { records: string; last: string | null }[] = await client.query<{ records: string; last: string | null }>(
+      `SELECT coalesce(json_agg(json_build_array(${columns})), '[]')::text AS records, max(address) AS last
+         FROM (SELECT * FROM steward.resources WHERE $1::text IS NULL OR address > $1 ORDER BY address LIMIT $2) r`,
+      [after, LIST_PAGE],
+    );
+    const rows = JSON.parse(page?.records ?? '[]') as readonly Row[];
+    for (const row of rows) records.push(decode(row));
+    const last: string | null = page?.last ?? null;
+    if (rows.length < LIST_PAGE || last === null) break;
+    after = last;
+  }
+  // Byte order of the UTF-8 text (COLLATE "C"), the same whatever the server's collation.
+  return records.sort((a, b) => compareCodePoints(a.address, b.address));
+}
+
 export function createStateRepository(client: SqlClient): StateRepository {
   return {
-    async listResources(): Promise<readonly StateRecord[]> {
-      // Pages of records, each one row holding them as a JSON array of arrays: decoding thousands
-      // of rows field by field (PGlite's protocol parser) costs several times more than JSON.parse,
-      // and pages keep the embedded database's own memory small (it never gives any back). Pages
-      // follow the primary key's index (no sort in the database); the result is sorted here.
-      const records: StateRecord[] = [];
-      let after: string | null = null;
-      for (;;) {
-        const [page]: readonly { records: string; last: string | null }[] = await client.query<{ records: string; last: string | null }>(
-          `SELECT coalesce(json_agg(json_build_array(${LIST_COLUMNS})), '[]')::text AS records, max(address) AS last
-             FROM (SELECT * FROM steward.resources WHERE $1::text IS NULL OR address > $1 ORDER BY address LIMIT $2) r`,
-          [after, LIST_PAGE],
-        );
-        const rows = JSON.parse(page?.records ?? '[]') as readonly ListedRow[];
-        for (const row of rows) records.push(fromListed(row));
-        const last: string | null = page?.last ?? null;
-        if (rows.length < LIST_PAGE || last === null) break;
-        after = last;
-      }
-      // Byte order of the UTF-8 text (COLLATE "C"), the same whatever the server's collation.
+    listResources: () => listPaged(client, LIST_COLUMNS, fromListed),
+
+    listResourceSummaries: () => listPaged(client, SUMMARY_COLUMNS, fromSummary),
+
+    async getResources(addresses: readonly string[]): Promise<readonly StateRecord[]> {
+      if (addresses.length === 0) return [];
+      const [found] = await client.query<{ records: string }>(
+        `SELECT coalesce(json_agg(json_build_array(${LIST_COLUMNS})), '[]')::text AS records
+           FROM steward.resources WHERE address IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+        [JSON.stringify(addresses)],
+      );
+      const records = (JSON.parse(found?.records ?? '[]') as readonly ListedRow[]).map(fromListed);
       return records.sort((a, b) => compareCodePoints(a.address, b.address));
     },
 

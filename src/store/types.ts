@@ -51,6 +51,9 @@ export interface StateRecord {
 
 export type StateRecordInput = Omit<StateRecord, 'version' | 'createdAt' | 'updatedAt'>;
 
+/** A state record without its spec and attributes, the bulk of it: what a plan needs of a resource it still declares. */
+export type StateRecordSummary = Omit<StateRecord, 'spec' | 'attributes'>;
+
 export type HistoryAction = 'create' | 'update' | 'replace' | 'delete' | 'adopt' | 'refresh' | 'recover';
 
 export interface ResourceChange {
@@ -192,7 +195,11 @@ export interface Store {
 
   /** Sorted by address. */
   listResources(): Promise<readonly StateRecord[]>;
+  /** Every record without its spec and attributes, sorted by address. */
+  listResourceSummaries(): Promise<readonly StateRecordSummary[]>;
   getResource(address: string): Promise<StateRecord | undefined>;
+  /** The records of these addresses that exist, sorted by address. */
+  getResources(addresses: readonly string[]): Promise<readonly StateRecord[]>;
   /** Upserts the record, bumps its version and appends a history entry, in one transaction. */
   putResource(record: StateRecordInput, change: ResourceChange): Promise<StateRecord>;
   /**

@@ -7,48 +7,69 @@ export type HeldPrivileges = ReadonlyMap<string, boolean>;
 export interface AclSnapshot {
   readonly objects: ReadonlySet<string>;
   /**
-   * The ACL entries as aclexplode reports them, indexed by object (`schema.table`,
-   * `schema.table.column`, `schema`, `database`, or a function's regprocedure text), then by
-   * grantee (role OID as text; `0` is PUBLIC). Indexed once here so each grant looks up its own
-   * objects instead of scanning every entry of the database per object.
+   * What `grantee` (role OID as text; `0` is PUBLIC) holds on `object` (`schema.table`,
+   * `schema.table.column`, `schema`, `database`, or a function's regprocedure text), as aclexplode
+   * reports it; empty when nothing. Callers only read the map.
    */
-  readonly held: ReadonlyMap<string, ReadonlyMap<string, HeldPrivileges>>;
+  held(object: string, grantee: string): HeldPrivileges;
   /** For `all` grants: object keys by schema. */
   readonly bySchema: ReadonlyMap<string, readonly string[]>;
 }
 
-interface Row {
-  readonly object: string;
-  readonly nspname: string | null;
-  readonly grantee: string | null;
-  readonly privilege: string | null;
-  readonly grantable: boolean | null;
+/**
+ * One object of a read: its key, its schema (null for schemas and databases) and, by grantee, the
+ * privileges held as aclexplode lists them, `,`-separated with `*` marking a grant option (null
+ * when none of the grantees read holds anything).
+ */
+type SnapshotEntry = readonly [object: string, nspname: string | null, held: Readonly<Record<string, string>> | null];
+
+const NOTHING: HeldPrivileges = new Map();
+
+/**
+ * `SELECT,INSERT*` → privilege → grantable. Several grantors may grant the same privilege: it is
+ * grantable if any of them made it so. A read of ten thousand grants holds a handful of distinct
+ * lists, so each is parsed once per process and shared (nobody writes to them).
+ */
+const parsedLists = new Map<string, HeldPrivileges>();
+function parseHeld(list: string): HeldPrivileges {
+  let parsed = parsedLists.get(list);
+  if (parsed === undefined) {
+    const held = new Map<string, boolean>();
+    for (const item of list.split(',')) {
+      const grantable = item.endsWith('*');
+      const privilege = grantable ? item.slice(0, -1) : item;
+      held.set(privilege, (held.get(privilege) ?? false) || grantable);
+    }
+    parsedLists.set(list, (parsed = held));
+  }
+  return parsed;
 }
 
-function snapshot(rows: readonly Row[]): AclSnapshot {
+function snapshot(entries: readonly SnapshotEntry[]): AclSnapshot {
   const objects = new Set<string>();
   const bySchema = new Map<string, string[]>();
-  const held = new Map<string, Map<string, Map<string, boolean>>>();
-  for (const row of rows) {
-    if (!objects.has(row.object)) {
-      objects.add(row.object);
-      if (row.nspname !== null) {
-        const list = bySchema.get(row.nspname);
-        if (list) list.push(row.object);
-        else bySchema.set(row.nspname, [row.object]);
-      }
+  const byObject = new Map<string, Readonly<Record<string, string>>>();
+  for (const [object, nspname, held] of entries) {
+    objects.add(object);
+    if (nspname !== null) {
+      const list = bySchema.get(nspname);
+      if (list) list.push(object);
+      else bySchema.set(nspname, [object]);
     }
-    if (row.grantee !== null && row.privilege !== null) {
-      let byGrantee = held.get(row.object);
-      if (!byGrantee) held.set(row.object, (byGrantee = new Map()));
-      let privileges = byGrantee.get(row.grantee);
-      if (!privileges) byGrantee.set(row.grantee, (privileges = new Map()));
-      // Several grantors may grant the same privilege; it is grantable if any of them made it so.
-      privileges.set(row.privilege, (privileges.get(row.privilege) ?? false) || row.grantable === true);
-    }
+    if (held !== null) byObject.set(object, held);
   }
-  return { objects, held, bySchema };
+  return {
+    objects,
+    bySchema,
+    held(object, grantee) {
+      const list = byObject.get(object)?.[grantee];
+      return list === undefined ? NOTHING : parseHeld(list);
+    },
+  };
 }
+
+/** A snapshot of nothing. */
+export const EMPTY_SNAPSHOT: AclSnapshot = snapshot([]);
 
 /**
  * The grantees whose entries a read returns: role names, and PUBLIC. Each grant only looks at its
@@ -115,30 +136,52 @@ SELECT d.datname AS object, NULL::text AS nspname, a.grantee::oid::text AS grant
   LEFT JOIN LATERAL ${forGrantees(`coalesce(d.datacl, acldefault('d', d.datdba))`, 2)} a ON true
  WHERE d.datname = ANY($1::text[])`;
 
+/**
+ * One row whatever the number of entries: the entries of an ACL read (columns object, nspname,
+ * grantee, privilege, grantable) aggregated by the server into one JSON array of
+ * {@link SnapshotEntry}. Ten thousand grants make tens of thousands of entries, which decoded row
+ * by row and field by field cost the client several times what one JSON.parse of them does.
+ */
+function aggregated(entries: string): string {
+  return `
+SELECT coalesce(json_agg(json_build_array(object, nspname, held)), '[]')::text AS snapshot FROM (
+  SELECT object, nspname, json_object_agg(grantee, privileges) FILTER (WHERE grantee IS NOT NULL) AS held FROM (
+    SELECT object, nspname, grantee, string_agg(privilege || CASE WHEN grantable THEN '*' ELSE '' END, ',') AS privileges
+      FROM (${entries}) e
+     GROUP BY object, nspname, grantee
+  ) g GROUP BY object, nspname
+) o`;
+}
+
+async function read(db: DatabaseConnection, entries: string, params: readonly unknown[]): Promise<AclSnapshot> {
+  const { rows } = await db.query<{ snapshot: string }>(aggregated(entries), params);
+  return snapshot(JSON.parse(rows[0]?.snapshot ?? '[]') as readonly SnapshotEntry[]);
+}
+
 export const RELKINDS = { table: ['r', 'p', 'v', 'm', 'f'], sequence: ['S'] } as const;
 
 export async function readRelations(db: DatabaseConnection, schemas: readonly string[], relkinds: readonly string[], grantees: Grantees): Promise<AclSnapshot> {
-  return snapshot((await db.query<Row>(RELATIONS, [schemas, relkinds, ...granteeParams(grantees)])).rows);
+  return read(db, RELATIONS, [schemas, relkinds, ...granteeParams(grantees)]);
 }
 
 export async function readColumns(db: DatabaseConnection, schemas: readonly string[], grantees: Grantees): Promise<AclSnapshot> {
-  return snapshot((await db.query<Row>(COLUMNS, [schemas, ...granteeParams(grantees)])).rows);
+  return read(db, COLUMNS, [schemas, ...granteeParams(grantees)]);
 }
 
 export async function readFunctions(db: DatabaseConnection, schemas: readonly string[], grantees: Grantees): Promise<AclSnapshot> {
-  return snapshot((await db.query<Row>(FUNCTIONS, [schemas, ...granteeParams(grantees)])).rows);
+  return read(db, FUNCTIONS, [schemas, ...granteeParams(grantees)]);
 }
 
 export async function readTypes(db: DatabaseConnection, schemas: readonly string[], grantees: Grantees): Promise<AclSnapshot> {
-  return snapshot((await db.query<Row>(TYPES, [schemas, ...granteeParams(grantees)])).rows);
+  return read(db, TYPES, [schemas, ...granteeParams(grantees)]);
 }
 
 export async function readSchemas(db: DatabaseConnection, schemas: readonly string[], grantees: Grantees): Promise<AclSnapshot> {
-  return snapshot((await db.query<Row>(SCHEMAS, [schemas, ...granteeParams(grantees)])).rows);
+  return read(db, SCHEMAS, [schemas, ...granteeParams(grantees)]);
 }
 
 export async function readDatabases(db: DatabaseConnection, databases: readonly string[], grantees: Grantees): Promise<AclSnapshot> {
-  return snapshot((await db.query<Row>(DATABASES, [databases, ...granteeParams(grantees)])).rows);
+  return read(db, DATABASES, [databases, ...granteeParams(grantees)]);
 }
 
 /** A function or type as Steward names it (`key`) and as SQL text the server can resolve (`text`, schema quoted). */

@@ -9,6 +9,7 @@ import {
   readSchemas,
   readTypes,
   resolveRoutinesAndTypes,
+  EMPTY_SNAPSHOT,
   type AclSnapshot,
   type Grantees,
   type NamedObject,
@@ -49,7 +50,6 @@ interface DatabaseAcls {
   readonly resolved: ReadonlyMap<string, string | null>;
 }
 
-const EMPTY: AclSnapshot = { objects: new Set(), held: new Map(), bySchema: new Map() };
 
 async function readDatabaseAcls(db: DatabaseConnection, specs: readonly PostgresGrantSpec[]): Promise<DatabaseAcls> {
   const schemasOf = (pick: (s: PostgresGrantSpec) => boolean): string[] => [
@@ -79,12 +79,12 @@ async function readDatabaseAcls(db: DatabaseConnection, specs: readonly Postgres
       : db
           .query<{ oid: string; rolname: string }>('SELECT oid::text AS oid, rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])', [grantees])
           .then((r) => new Map(r.rows.map((row) => [row.rolname, row.oid]))),
-    tableSchemas.length ? readRelations(db, tableSchemas, RELKINDS.table, whose) : EMPTY,
-    sequenceSchemas.length ? readRelations(db, sequenceSchemas, RELKINDS.sequence, whose) : EMPTY,
-    columnSchemas.length ? readColumns(db, columnSchemas, whose) : EMPTY,
-    functionSchemas.length ? readFunctions(db, functionSchemas, whose) : EMPTY,
-    typeSchemas.length ? readTypes(db, typeSchemas, whose) : EMPTY,
-    schemaNames.length ? readSchemas(db, schemaNames, whose) : EMPTY,
+    tableSchemas.length ? readRelations(db, tableSchemas, RELKINDS.table, whose) : EMPTY_SNAPSHOT,
+    sequenceSchemas.length ? readRelations(db, sequenceSchemas, RELKINDS.sequence, whose) : EMPTY_SNAPSHOT,
+    columnSchemas.length ? readColumns(db, columnSchemas, whose) : EMPTY_SNAPSHOT,
+    functionSchemas.length ? readFunctions(db, functionSchemas, whose) : EMPTY_SNAPSHOT,
+    typeSchemas.length ? readTypes(db, typeSchemas, whose) : EMPTY_SNAPSHOT,
+    schemaNames.length ? readSchemas(db, schemaNames, whose) : EMPTY_SNAPSHOT,
     resolveRoutinesAndTypes(db, named('function'), named('type')),
   ]);
   return { roles, tables, sequences, columns, functions, types, schemas, resolved };
@@ -108,11 +108,9 @@ function snapshotFor(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Acl
   }
 }
 
-const NOTHING: PrivilegeMap = new Map();
-
-/** What `grantee` holds on `object`: a lookup in the snapshot's index (callers only read it). */
+/** What `grantee` holds on `object` (callers only read it). */
 function heldBy(snapshot: AclSnapshot, object: string, grantee: string): PrivilegeMap {
-  return snapshot.held.get(object)?.get(grantee) ?? NOTHING;
+  return snapshot.held(object, grantee);
 }
 
 function sortedRecord(entries: Iterable<readonly [string, JsonValue]>): Record<string, JsonValue> {
@@ -279,7 +277,7 @@ export const grantHandler: KindHandler = {
           [...new Set(dbGrants.map((i) => i.spec.on.database))],
           { roles: [...new Set(dbGrants.map((i) => i.spec.grantee).filter((g) => !isPublic(g)))], public: dbGrants.some((i) => isPublic(i.spec.grantee)) },
         )
-      : EMPTY;
+      : EMPTY_SNAPSHOT;
     const byDatabase = new Map<string, { name: string; spec: PostgresGrantSpec }[]>();
     for (const item of items) {
       // Database grants read cluster catalogs: group them with the instance's own database.

@@ -1,7 +1,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { access, rm } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
-import { readTemplate, templatePath, writeTemplate } from './pglite-template.js';
+import { copyTemplate, discardTemplate, makeTemplate, templatePath } from './pglite-template.js';
 import type { SqlClient, SqlParam, SqlQueryable } from './sql-client.js';
 
 /**
@@ -39,9 +39,9 @@ function compileWasmWithBaselineOnly(): void {
   baselineOnly = true;
 }
 
-async function started(dataDir: string, loadDataDir?: Blob): Promise<PGlite> {
+async function started(dataDir: string): Promise<PGlite> {
   compileWasmWithBaselineOnly();
-  const db = new PGlite(dataDir, { startParams: [...START_PARAMS], ...(loadDataDir === undefined ? {} : { loadDataDir }) });
+  const db = new PGlite(dataDir, { startParams: [...START_PARAMS] });
   try {
     await db.waitReady;
   } catch (error) {
@@ -52,30 +52,26 @@ async function started(dataDir: string, loadDataDir?: Blob): Promise<PGlite> {
 }
 
 /**
- * The cluster in `dataDir`. A new one starts from the machine's template when there is one (see
- * `pglite-template.ts`); otherwise PGlite creates it, and a dump of it becomes the template.
+ * The cluster in `dataDir`. A new one is a copy of the machine's template when there is one (see
+ * `pglite-template.ts`); otherwise PGlite creates one as the template first, or in place when
+ * there is nowhere to keep a template.
  */
 async function openPglite(dataDir: string): Promise<PGlite> {
   if (await exists(dataDir)) return started(dataDir);
   const template = await templatePath(START_PARAMS);
-  const dump = template === undefined ? undefined : await readTemplate(template);
-  if (dump !== undefined) {
-    try {
-      return await started(dataDir, dump);
-    } catch {
-      // An unusable template: forget what it left and create the cluster as if there were none.
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  }
-  const db = await started(dataDir);
   if (template !== undefined) {
-    try {
-      await writeTemplate(template, await db.dumpDataDir('gzip'));
-    } catch {
-      // No template this time; the next new store creates its cluster again.
+    for (const attempt of ['existing', 'new'] as const) {
+      if (attempt === 'new') await makeTemplate(template, async (dir) => (await started(dir)).close());
+      try {
+        if (await copyTemplate(template, dataDir)) return await started(dataDir);
+      } catch {
+        // An unusable template: forget what it left, and make a new one (once).
+        await rm(dataDir, { recursive: true, force: true });
+        await discardTemplate(template);
+      }
     }
   }
-  return db;
+  return started(dataDir);
 }
 
 /**

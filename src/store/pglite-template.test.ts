@@ -1,10 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStoreWithClient } from './open-store.js';
-import { writeTemplate } from './pglite-template.js';
 
 describe('the embedded store template', () => {
   let cache: string;
@@ -26,7 +25,7 @@ describe('the embedded store template', () => {
     dirs.push(dir);
     return dir;
   };
-  const templates = async (): Promise<readonly string[]> => (await readdir(join(cache, 'steward')).catch(() => [])).filter((n) => n.endsWith('.tar.gz'));
+  const templates = async (): Promise<readonly string[]> => (await readdir(join(cache, 'steward')).catch(() => [])).filter((n) => n.startsWith('pglite-'));
 
   /** Opens a new project's store and returns whether it holds the marker table, after checking it works. */
   async function newStoreHasMarker(): Promise<boolean> {
@@ -54,21 +53,24 @@ describe('the embedded store template', () => {
 
   it('starts a new cluster from the template', async () => {
     const [name] = await templates();
-    // Replace the template with one that is recognisable: a cluster holding a marker table.
-    const marked = await project();
-    const db = new PGlite(join(marked, 'state'));
+    const template = join(cache, 'steward', name!);
+    // Make the template recognisable: the same cluster, now holding a marker table.
+    const db = new PGlite(template);
     await db.exec('CREATE TABLE public.template_marker (id int)');
-    await writeTemplate(join(cache, 'steward', name!), await db.dumpDataDir('gzip'));
     await db.close();
     expect(await newStoreHasMarker()).toBe(true);
+    // The new store is a copy: writing to it left the template as it was.
+    expect(await readdir(template)).toContain('PG_VERSION');
   });
 
   it('creates the cluster itself when the template is unusable, and replaces the template', async () => {
     const [name] = await templates();
-    const path = join(cache, 'steward', name!);
-    await writeFile(path, 'not a tarball');
+    const template = join(cache, 'steward', name!);
+    await rm(template, { recursive: true, force: true });
+    await mkdir(template);
+    await writeFile(join(template, 'PG_VERSION'), 'not a cluster');
     expect(await newStoreHasMarker()).toBe(false);
-    expect((await readFile(path)).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect((await readFile(join(template, 'PG_VERSION'), 'utf8')).trim()).toMatch(/^\d+$/);
     expect(await newStoreHasMarker()).toBe(false);
   });
 });

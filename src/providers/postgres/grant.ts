@@ -11,7 +11,6 @@ import {
   resolveRoutinesAndTypes,
   EMPTY_SNAPSHOT,
   type AclSnapshot,
-  type Grantees,
   type NamedObject,
 } from './acl.js';
 import type { DatabaseConnection, InstanceConnection } from './connection.js';
@@ -72,19 +71,18 @@ async function readDatabaseAcls(db: DatabaseConnection, specs: readonly Postgres
       .filter((s) => s.on.type === type && s.on.names)
       .flatMap((s) => (s.on.names ?? []).map((n) => ({ key: `${s.on.schema}.${n}`, text: `${ident(s.on.schema!)}.${n}` })));
   const grantees = [...new Set(specs.map((s) => s.grantee).filter((g) => !isPublic(g)))];
-  const whose: Grantees = { roles: grantees, public: specs.some((s) => isPublic(s.grantee)) };
   const [roles, tables, sequences, columns, functions, types, schemas, resolved] = await Promise.all([
     grantees.length === 0
       ? Promise.resolve(new Map<string, string>())
       : db
           .query<{ oid: string; rolname: string }>('SELECT oid::text AS oid, rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])', [grantees])
           .then((r) => new Map(r.rows.map((row) => [row.rolname, row.oid]))),
-    tableSchemas.length ? readRelations(db, tableSchemas, RELKINDS.table, whose) : EMPTY_SNAPSHOT,
-    sequenceSchemas.length ? readRelations(db, sequenceSchemas, RELKINDS.sequence, whose) : EMPTY_SNAPSHOT,
-    columnSchemas.length ? readColumns(db, columnSchemas, whose) : EMPTY_SNAPSHOT,
-    functionSchemas.length ? readFunctions(db, functionSchemas, whose) : EMPTY_SNAPSHOT,
-    typeSchemas.length ? readTypes(db, typeSchemas, whose) : EMPTY_SNAPSHOT,
-    schemaNames.length ? readSchemas(db, schemaNames, whose) : EMPTY_SNAPSHOT,
+    tableSchemas.length ? readRelations(db, tableSchemas, RELKINDS.table) : EMPTY_SNAPSHOT,
+    sequenceSchemas.length ? readRelations(db, sequenceSchemas, RELKINDS.sequence) : EMPTY_SNAPSHOT,
+    columnSchemas.length ? readColumns(db, columnSchemas) : EMPTY_SNAPSHOT,
+    functionSchemas.length ? readFunctions(db, functionSchemas) : EMPTY_SNAPSHOT,
+    typeSchemas.length ? readTypes(db, typeSchemas) : EMPTY_SNAPSHOT,
+    schemaNames.length ? readSchemas(db, schemaNames) : EMPTY_SNAPSHOT,
     resolveRoutinesAndTypes(db, named('function'), named('type')),
   ]);
   return { roles, tables, sequences, columns, functions, types, schemas, resolved };
@@ -125,6 +123,8 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
   const full = fullSet(privilegeType(spec), version);
   const additive = spec.mode === 'additive';
   const providerId = `${spec.on.database}/${granteeOid}`;
+  // ACL entries name their grantee; PUBLIC's name is empty.
+  const grantee = isPublic(spec.grantee) ? '' : spec.grantee;
   if (spec.on.all === true) {
     if (!acls.schemas.objects.has(spec.on.schema!)) return undefined;
     const desired = expandTokens(declaredTokens(spec), full);
@@ -133,7 +133,7 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
     let holdsAny = false;
     const objects = snapshot.bySchema.get(spec.on.schema!) ?? [];
     for (const object of objects) {
-      const held = heldBy(snapshot, object, granteeOid);
+      const held = heldBy(snapshot, object, grantee);
       if ([...held.keys()].some((p) => !additive || desired.has(p))) holdsAny = true;
       const delta = privilegeDelta(desired, held, !additive);
       const lacking = [...delta.grant, ...delta.grantWithOption.map((p) => `${p} WITH GRANT OPTION`)].sort();
@@ -152,7 +152,7 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
   for (const key of grantObjectKeys(spec)) {
     const object = catalogKey(spec, key, acls.resolved);
     if (object === undefined || !snapshot.objects.has(object)) return undefined;
-    const tokens = observedTokens(heldBy(snapshot, object, granteeOid), spec.privileges, spec.withGrantOption, additive, full);
+    const tokens = observedTokens(heldBy(snapshot, object, grantee), spec.privileges, spec.withGrantOption, additive, full);
     // Additive grants only see the declared privileges: other ones do not make this grant exist.
     if (tokens.length > 0) holdsAny = true;
     privileges.push([key, [...tokens]]);
@@ -272,11 +272,7 @@ export const grantHandler: KindHandler = {
     if (items.length === 0) return found;
     const dbGrants = items.filter((i) => i.spec.on.type === 'database');
     const databases = dbGrants.length
-      ? await readDatabases(
-          conn.database(conn.defaultDatabase),
-          [...new Set(dbGrants.map((i) => i.spec.on.database))],
-          { roles: [...new Set(dbGrants.map((i) => i.spec.grantee).filter((g) => !isPublic(g)))], public: dbGrants.some((i) => isPublic(i.spec.grantee)) },
-        )
+      ? await readDatabases(conn.database(conn.defaultDatabase), [...new Set(dbGrants.map((i) => i.spec.on.database))])
       : EMPTY_SNAPSHOT;
     const byDatabase = new Map<string, { name: string; spec: PostgresGrantSpec }[]>();
     for (const item of items) {

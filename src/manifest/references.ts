@@ -25,7 +25,8 @@ export interface ResolvedManifests {
 interface Edge {
   readonly target: ResourceAddress;
   readonly path: FieldPath;
-  readonly location: SourceLocation;
+  /** Where the field is; worked out only for a problem (a cycle), since locating costs a lookup per reference. */
+  readonly location: () => SourceLocation;
 }
 
 function formatLocation(location: SourceLocation): string {
@@ -82,7 +83,7 @@ export function resolveManifests(written: readonly DocumentOutcome[], kinds: Rea
       continue;
     }
     declared.set(declaration.address, declaration);
-    unique.push({ ...outcome, declaration });
+    unique.push(outcome as DocumentOutcome & { readonly declaration: Declaration });
   }
 
   const providers = new Map<string, ResourceAddress>();
@@ -111,7 +112,7 @@ export function resolveManifests(written: readonly DocumentOutcome[], kinds: Rea
       code: 'dependency-cycle',
       summary: `Dependency cycle: ${[...cycle, head].join(' -> ')}.`,
       hint: 'Remove one of the dependsOn entries or references that form the cycle.',
-      ...(edge === undefined ? {} : { location: edge.location, path: edge.path }),
+      ...(edge === undefined ? {} : { location: edge.location(), path: edge.path }),
       address: head,
     });
   }
@@ -186,12 +187,12 @@ function resolveEdges(
       dangling(entry.path, entry.location, `${field} names ${target}, which is not declared.`, declaredNamesHint(parsed.kind, parsed.name, declared));
       continue;
     }
-    edges.push({ target, path: entry.path, location: entry.location });
+    edges.push({ target, path: entry.path, location: () => entry.location });
   }
 
   const references = doc.spec === undefined ? [] : doc.spec.definition.references(doc.spec.value);
   for (const reference of references) {
-    const location = locate(doc.document, reference.path, 'value');
+    const location = (): SourceLocation => locate(doc.document, reference.path, 'value');
     if (reference.key !== undefined) {
       const provider = providers.get(reference.key);
       if (provider !== undefined && provider !== self) edges.push({ target: provider, path: reference.path, location });
@@ -205,7 +206,7 @@ function resolveEdges(
     const parsed = parseAddress(reference.target);
     dangling(
       reference.path,
-      location,
+      location(),
       `${formatFieldPath(reference.path)} names ${reference.target}, which is not declared.`,
       parsed === undefined ? `Declare ${reference.target} in the manifests.` : declaredNamesHint(parsed.kind, parsed.name, declared),
     );

@@ -29,10 +29,21 @@ export function normalizePrivilege(privilege: string): string {
  * resolved against the server when observed, since its meaning depends on the version).
  */
 export function normalizePrivileges(privileges: readonly string[]): readonly string[] {
-  const set = new Set(privileges.map(normalizePrivilege));
-  if (set.has('ALL')) return ['ALL'];
-  return [...set].sort();
+  const key = privileges.join('\u0000');
+  let normalized = normalizedLists.get(key);
+  if (normalized === undefined) {
+    const set = new Set(privileges.map(normalizePrivilege));
+    normalized = set.has('ALL') ? ['ALL'] : [...set].sort();
+    normalizedLists.set(key, normalized);
+  }
+  return normalized;
 }
+
+/**
+ * Lists already normalised, by their text: ten thousand grants spell their privileges a handful of
+ * ways, and planning and observing each ask for every grant. Callers never modify the result.
+ */
+const normalizedLists = new Map<string, readonly string[]>();
 
 /** A privilege token as Steward shows and compares it: `SELECT` or `SELECT WITH GRANT OPTION`. */
 export function privilegeToken(privilege: string, grantable: boolean): string {

@@ -25,20 +25,18 @@ interface Declaration {
 }
 
 /**
- * A declaration's privileges, worked out once per declared list (a grant on many objects, or every
- * grant of a refresh, asks again for each object). Keyed by the list itself, which specs keep.
+ * A declaration's privileges, worked out once per distinct declaration: ten thousand grants spell
+ * their privileges a handful of ways, and a refresh asks for every grant and object.
  */
-const declarations = new WeakMap<readonly string[], Map<string, Declaration>>();
+const declarations = new Map<string, Declaration>();
 
 function declaration(declared: readonly string[], withGrantOption: boolean, full: readonly string[]): Declaration {
-  const key = `${withGrantOption}\u0000${full.join(',')}`;
-  let byKey = declarations.get(declared);
-  if (byKey === undefined) declarations.set(declared, (byKey = new Map()));
-  let found = byKey.get(key);
+  const key = `${withGrantOption}\u0001${full.join(',')}\u0001${declared.join('\u0000')}`;
+  let found = declarations.get(key);
   if (found === undefined) {
     const normalized = normalizePrivileges(declared);
     found = { wanted: expandTokens(normalized.map((p) => privilegeToken(p, withGrantOption)), full), declaresAll: normalized[0] === 'ALL' };
-    byKey.set(key, found);
+    declarations.set(key, found);
   }
   return found;
 }

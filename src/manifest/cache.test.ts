@@ -24,7 +24,17 @@ describe('the manifest cache', () => {
   const write = (file: string, text: string): Promise<void> => writeFile(path.join(root, file), text);
   const cached = (): Promise<LoadResult> => loadManifests(root, { cacheDir });
   const uncached = (): Promise<LoadResult> => loadManifests(root);
-  const entries = async (): Promise<readonly string[]> => (await readdir(cacheDir).catch(() => [])).filter((n) => n.endsWith('.json')).sort();
+  const entries = async (): Promise<readonly string[]> => (await readdir(cacheDir).catch(() => [])).filter((n) => n.endsWith('.json') && n !== 'project.json').sort();
+  const projectEntry = (): string => path.join(cacheDir, 'project.json');
+  /** Rewrites an entry's payload consistently (digest included), as only a deliberate edit could. */
+  const rewrite = async (entry: string, edit: (payload: string) => string): Promise<void> => {
+    const content = await readFile(entry, 'utf8');
+    const newline = content.indexOf('\n');
+    const header = JSON.parse(content.slice(0, newline)) as { digest: string };
+    const payload = edit(content.slice(newline + 1));
+    header.digest = createHash('sha256').update(payload).digest('hex');
+    await writeFile(entry, `${JSON.stringify(header)}\n${payload}`);
+  };
   const entryOf = (file: string): string => path.join(cacheDir, `${createHash('sha256').update(path.join(root, file)).digest('hex')}.json`);
 
   it('loads the same resources from the cache as from the files, and keeps itself out of git', async () => {
@@ -44,13 +54,10 @@ describe('the manifest cache', () => {
     await write('instance.yaml', INSTANCE_MAIN);
     await write('roles.yaml', role('app'));
     await cached();
-    // An entry is trusted only through its key and digest: rewrite it consistently to prove it is read.
-    const content = await readFile(entryOf('roles.yaml'), 'utf8');
-    const newline = content.indexOf('\n');
-    const header = JSON.parse(content.slice(0, newline)) as { digest: string };
-    const payload = content.slice(newline + 1).replace('"name":"app"', '"name":"from-cache"').replace('"address":"PostgresRole/app"', '"address":"PostgresRole/from-cache"');
-    header.digest = createHash('sha256').update(payload).digest('hex');
-    await writeFile(entryOf('roles.yaml'), `${JSON.stringify(header)}\n${payload}`);
+    // An entry is trusted only through its key and digest: rewrite it consistently to prove it is
+    // read (without the project's entry, which would answer first).
+    await rm(projectEntry());
+    await rewrite(entryOf('roles.yaml'), (payload) => payload.replace('"name":"app"', '"name":"from-cache"').replace('"address":"PostgresRole/app"', '"address":"PostgresRole/from-cache"'));
     expect((await cached()).resources.map((r) => r.address)).toEqual(['PostgresInstance/main', 'PostgresRole/from-cache']);
 
     // Editing the file invalidates it.
@@ -66,6 +73,9 @@ describe('the manifest cache', () => {
     const content = await readFile(entryOf('roles.yaml'), 'utf8');
     for (const broken of [content.slice(0, content.length - 20), content.replace('"name":"app"', '"name":"evil"'), 'not json\n[]', '']) {
       await writeFile(entryOf('roles.yaml'), broken);
+      await rm(projectEntry(), { force: true });
+      expect(await cached()).toEqual(first);
+      await writeFile(projectEntry(), broken);
       expect(await cached()).toEqual(first);
     }
   });
@@ -103,5 +113,33 @@ describe('the manifest cache', () => {
       column: 13,
     });
     expect(fromCache).toEqual(await uncached());
+  });
+
+  it('keeps the resolved project while every file is as it was, and only then', async () => {
+    await write('instance.yaml', INSTANCE_MAIN);
+    await write('roles.yaml', role('app'));
+    const first = await cached();
+    expect(first.diagnostics).toEqual([]);
+    await rewrite(projectEntry(), (payload) => payload.replace(/PostgresRole\/app/g, 'PostgresRole/whole').replace('"name":"app"', '"name":"whole"'));
+    expect((await cached()).resources.map((r) => r.address)).toEqual(['PostgresInstance/main', 'PostgresRole/whole']);
+
+    // Editing, adding or removing a file each leaves it unused; the load then stores the new project.
+    await write('roles.yaml', role('edited'));
+    expect((await cached()).resources.map((r) => r.address)).toEqual(['PostgresInstance/main', 'PostgresRole/edited']);
+    await write('more.yaml', role('more'));
+    expect((await cached()).resources.map((r) => r.address)).toEqual(['PostgresInstance/main', 'PostgresRole/more', 'PostgresRole/edited']);
+    await rm(path.join(root, 'more.yaml'));
+    const last = await cached();
+    expect(last.resources.map((r) => r.address)).toEqual(['PostgresInstance/main', 'PostgresRole/edited']);
+    expect(last).toEqual(await uncached());
+    expect(await cached()).toEqual(last);
+
+    // A load that reports anything is not stored: its problems are found again.
+    await rm(projectEntry());
+    await write('lost.yaml', `---\n${HEADER}\nkind: PostgresRole\nmetadata:\n  name: lost\nspec:\n  instance: nowhere\n`);
+    const problem = await cached();
+    expect(problem.diagnostics.length).toBeGreaterThan(0);
+    await expect(readFile(projectEntry())).rejects.toThrow();
+    expect(await cached()).toEqual(problem);
   });
 });

@@ -2,20 +2,23 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FieldPath, KindDefinition, ResourceAddress, ResourceMetadata, SourceLocation } from '../core/index.js';
+import type { DesiredResource, FieldPath, KindDefinition, ResourceAddress, ResourceMetadata, SourceLocation } from '../core/index.js';
 import type { DocumentOutcome } from './validate.js';
 import { locate, locationKey, parseManifestText, type ParsedFile, type SourceDocument } from './yaml-source.js';
 
 /**
  * A cache of parsed and validated manifest files, so an unchanged project is not parsed again:
- * YAML parsing is most of the cost of loading thousands of small documents.
+ * YAML parsing is most of the cost of loading thousands of small documents. Besides one entry per
+ * file, one entry holds the whole project's resolved resources, used when every file is as it
+ * was: resolving references and building the resources again cost as much as reading the files.
  *
  * Contract:
  * - An entry is used only when its key matches: the hash of the file's exact text, the name the
  *   file is shown under, the kinds available and the code that parses and validates (the source
  *   files of `manifest`, `kinds` and `core`, so any change to a schema or a default invalidates it).
  * - Only files that produced no diagnostic at all (not even a warning) are written, so every
- *   problem is reported by the real parser and validator, with its exact location.
+ *   problem is reported by the real parser and validator, with its exact location; the project
+ *   entry likewise only after a load that reported nothing, keyed by every file's name and text.
  * - A missing, unreadable, corrupt (its payload digest differs) or malformed entry is a miss and
  *   is never trusted; writing is atomic (temporary file and rename) and its failures are ignored.
  */
@@ -55,6 +58,42 @@ export interface ManifestCache {
   read(absolute: string, file: string, text: string): Promise<readonly DocumentOutcome[] | undefined>;
   /** Stores a file whose parse and validation reported nothing; ignored when it cannot be stored. */
   write(absolute: string, file: string, text: string, outcomes: readonly DocumentOutcome[]): Promise<void>;
+  /**
+   * The whole project's resources, resolved, when the last load of exactly these files (same
+   * names, same texts, same order) reported nothing at all; otherwise undefined.
+   */
+  readProject(files: readonly ProjectFile[]): Promise<readonly DesiredResource[] | undefined>;
+  /** Stores a project whose load reported nothing; ignored when it cannot be stored. */
+  writeProject(files: readonly ProjectFile[], resources: readonly DesiredResource[]): Promise<void>;
+}
+
+/** One file of a project as loaded: where it is, the name diagnostics use, and its text. */
+export interface ProjectFile {
+  readonly absolute: string;
+  readonly file: string;
+  readonly text: string;
+}
+
+const isLocation = (v: unknown): v is SourceLocation =>
+  typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)['file'] === 'string' && Number.isSafeInteger((v as Record<string, unknown>)['line']);
+
+/** Enough of a resource's shape to trust a stored one that passed its digest. */
+function isResource(v: unknown, kinds: ReadonlyMap<string, KindDefinition>): v is DesiredResource {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return (
+    typeof r['address'] === 'string' &&
+    typeof r['kind'] === 'string' &&
+    kinds.has(r['kind']) &&
+    typeof r['name'] === 'string' &&
+    typeof r['metadata'] === 'object' &&
+    r['metadata'] !== null &&
+    'spec' in r &&
+    Array.isArray(r['dependsOn']) &&
+    (r['target'] === undefined || typeof r['target'] === 'string') &&
+    typeof r['protect'] === 'boolean' &&
+    isLocation(r['source'])
+  );
 }
 
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
@@ -209,27 +248,58 @@ export async function openManifestCache(dir: string, kinds: ReadonlyMap<string, 
       await mkdir(dir, { recursive: true });
       await writeFile(path.join(dir, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined);
     })());
+  /** The payload of the entry at `target` when its header has this key and its digest matches. */
+  const readEntry = async (target: string, key: string): Promise<unknown> => {
+    let content: string;
+    try {
+      content = await readFile(target, 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const newline = content.indexOf('\n');
+      if (newline < 0) return undefined;
+      const header = JSON.parse(content.slice(0, newline)) as Partial<Header>;
+      if (header.format !== FORMAT || header.key !== key) return undefined;
+      const payload = content.slice(newline + 1);
+      if (header.digest !== sha256(payload)) return undefined;
+      return JSON.parse(payload) as unknown;
+    } catch {
+      return undefined;
+    }
+  };
+  const writeEntry = async (target: string, key: string, payload: string): Promise<void> => {
+    const header: Header = { format: FORMAT, key, digest: sha256(payload) };
+    try {
+      await prepare();
+    } catch {
+      return;
+    }
+    await writeAtomically(target, `${JSON.stringify(header)}\n${payload}`);
+  };
+  // One entry for the whole project, replaced whenever any file, or the set of files, changes.
+  const projectPath = path.join(dir, 'project.json');
+  const projectKey = (files: readonly ProjectFile[]): string =>
+    sha256(`${code}\n${kindNames}\n${files.map((f) => `${f.absolute}\u0000${f.file}\u0000${sha256(f.text)}`).join('\n')}`);
   return {
     async read(absolute, file, text) {
-      let content: string;
+      const stored = await readEntry(entryPath(absolute), keyOf(file, text));
+      if (!Array.isArray(stored) || !stored.every(isStored)) return undefined;
       try {
-        content = await readFile(entryPath(absolute), 'utf8');
-      } catch {
-        return undefined;
-      }
-      try {
-        const newline = content.indexOf('\n');
-        if (newline < 0) return undefined;
-        const header = JSON.parse(content.slice(0, newline)) as Partial<Header>;
-        if (header.format !== FORMAT || header.key !== keyOf(file, text)) return undefined;
-        const payload = content.slice(newline + 1);
-        if (header.digest !== sha256(payload)) return undefined;
-        const stored: unknown = JSON.parse(payload);
-        if (!Array.isArray(stored) || !stored.every(isStored)) return undefined;
         return restore(file, text, stored, kinds);
       } catch {
         return undefined;
       }
+    },
+
+    async readProject(files) {
+      const stored = await readEntry(projectPath, projectKey(files));
+      return Array.isArray(stored) && stored.every((r) => isResource(r, kinds)) ? stored : undefined;
+    },
+
+    async writeProject(files, resources) {
+      if (!resources.every((r) => isPlainJson(r.spec) && isPlainJson(r.metadata))) return;
+      await writeEntry(projectPath, projectKey(files), JSON.stringify(resources));
     },
 
     async write(absolute, file, text, outcomes) {
@@ -239,14 +309,7 @@ export async function openManifestCache(dir: string, kinds: ReadonlyMap<string, 
         if (entry === undefined) return;
         stored.push(entry);
       }
-      const payload = JSON.stringify(stored);
-      const header: Header = { format: FORMAT, key: keyOf(file, text), digest: sha256(payload) };
-      try {
-        await prepare();
-      } catch {
-        return;
-      }
-      await writeAtomically(entryPath(absolute), `${JSON.stringify(header)}\n${payload}`);
+      await writeEntry(entryPath(absolute), keyOf(file, text), JSON.stringify(stored));
     },
   };
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dedupeDiagnostics, sortDiagnostics, type DesiredResource, type Diagnostic, type KindDefinition } from '../core/index.js';
 import { KINDS } from '../kinds/index.js';
-import { openManifestCache } from './cache.js';
+import { openManifestCache, type ProjectFile } from './cache.js';
 import { displayPath, findManifestFiles, ioDiagnostic } from './files.js';
 import { resolveManifests } from './references.js';
 import { validateDocument, type DocumentOutcome } from './validate.js';
@@ -84,19 +84,23 @@ export async function loadManifests(dir: string, options: LoadOptions = {}): Pro
   const found = await findManifestFiles(dir);
   const cache = options.cacheDir === undefined ? undefined : await openManifestCache(options.cacheDir, kinds);
   const diagnostics: Diagnostic[] = [...found.diagnostics];
-  const perFile: FileOutcomes[] = [];
-  const files: string[] = [];
-  const writes: Promise<void>[] = [];
+  const read: ProjectFile[] = [];
   for (const absolute of found.files) {
     const file = displayPath(absolute);
-    let text: string;
     try {
-      text = await readFile(absolute, 'utf8');
+      read.push({ absolute, file, text: await readFile(absolute, 'utf8') });
     } catch (error) {
       diagnostics.push(ioDiagnostic(`Cannot read ${file}.`, 'Check that the file exists and is readable.', { cause: error, file }));
-      continue;
     }
-    files.push(file);
+  }
+  const files = read.map((f) => f.file);
+  // The same files as a load that reported nothing: its resources, without validating or resolving again.
+  const whole = diagnostics.length === 0 ? await cache?.readProject(read) : undefined;
+  if (whole !== undefined) return finish(whole, [], files);
+
+  const perFile: FileOutcomes[] = [];
+  const writes: Promise<void>[] = [];
+  for (const { absolute, file, text } of read) {
     const cached = await cache?.read(absolute, file, text);
     if (cached !== undefined) {
       perFile.push({ diagnostics: [], outcomes: cached });
@@ -107,7 +111,9 @@ export async function loadManifests(dir: string, options: LoadOptions = {}): Pro
     // Only a file that reported nothing is cached: a problem is always found again, and located.
     if (cache !== undefined && validated.diagnostics.length === 0) writes.push(cache.write(absolute, file, text, validated.outcomes));
   }
-  await Promise.all(writes);
   const loaded = resolveFiles(perFile, kinds, files);
-  return finish(loaded.resources, [...diagnostics, ...loaded.diagnostics], loaded.files);
+  const all = [...diagnostics, ...loaded.diagnostics];
+  if (cache !== undefined && all.length === 0) writes.push(cache.writeProject(read, loaded.resources));
+  await Promise.all(writes);
+  return finish(loaded.resources, all, loaded.files);
 }

@@ -82,7 +82,12 @@ function recordingConnection(conn: InstanceConnection, scripts: Map<string, Scri
   };
   const databaseOf = (name: string): DatabaseConnection => {
     const query = recorder(name);
-    return { database: name, query, transaction: (fn) => fn(query) };
+    return {
+      database: name,
+      query,
+      transaction: (fn) => fn(query),
+      script: () => Promise.reject(notBatchable('a handler sends a script of its own')),
+    };
   };
   const primary = databaseOf(conn.defaultDatabase);
   return {
@@ -107,7 +112,8 @@ function scriptText(script: Script): string {
 
 /**
  * Batches for the PostgreSQL provider: the handlers' statements for every change, sent as one
- * script in one transaction per database (lock_timeout applies as for any statement of the session).
+ * script in one transaction per database, in a single message (lock_timeout applies as for any
+ * statement of the session).
  */
 export function batchCapability(conn: InstanceConnection, handlerFor: (kind: string) => KindHandler): BatchCapability {
   return {
@@ -124,11 +130,7 @@ export function batchCapability(conn: InstanceConnection, handlerFor: (kind: str
       }
       // Sorted by database, so two batches spanning the same databases commit in the same order.
       const databases = [...scripts].filter(([, script]) => script.statements.length > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      for (const [database, script] of databases) {
-        await conn.database(database).transaction(async (query) => {
-          await query(scriptText(script));
-        });
-      }
+      for (const [database, script] of databases) await conn.database(database).script(scriptText(script));
     },
   };
 }

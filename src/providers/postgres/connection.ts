@@ -7,6 +7,13 @@ export interface DatabaseConnection {
   readonly database: string;
   query<R extends pg.QueryResultRow>(text: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>>;
   transaction<T>(fn: (query: (text: string, params?: readonly unknown[]) => Promise<pg.QueryResult>) => Promise<T>): Promise<T>;
+  /**
+   * Runs a script without parameters as one transaction sent in a single message (BEGIN, the
+   * statements, COMMIT), rolled back if any statement fails. The server then holds the
+   * transaction's locks only while it runs the statements: with a statement per round trip they
+   * stay held until this process gets round to sending the next one, which a busy process delays.
+   */
+  script(text: string): Promise<void>;
 }
 
 /** A pool to one instance that counts the statements it sends. */
@@ -128,6 +135,19 @@ function counted(pool: pg.Pool, count: () => void, database: string): DatabaseCo
         await client.query('COMMIT');
         return result;
       } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    script: async (text: string) => {
+      const client = await pool.connect();
+      try {
+        count();
+        await client.query(`BEGIN;\n${text}\nCOMMIT;`);
+      } catch (error) {
+        // A failed statement leaves the transaction open and aborted.
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {

@@ -240,7 +240,13 @@ describe.each(backends(inject('pg')))('audit log on the $name backend', (backend
       const error: unknown = await store.audit.append(input(2, { detail: { text: 'lone \ud800 surrogate' } })).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StewardError);
       expect((error as StewardError).code).toBe('audit-write-failed');
-      expect(await store.audit.verify()).toEqual({ ok: true, entries: 1, problems: [] });
+      // The same in a field of the entry itself, not only in its detail.
+      const inField: unknown = await store.audit.append(input(2, { actor: 'lone \udc00 surrogate' })).catch((e: unknown) => e);
+      expect((inField as StewardError).code).toBe('audit-write-failed');
+      // A pair is a character like any other.
+      await store.audit.append(input(2, { actor: 'paired \ud83d\ude00' }));
+      expect((await store.audit.list({ last: 1 }))[0]?.actor).toBe('paired \ud83d\ude00');
+      expect(await store.audit.verify()).toEqual({ ok: true, entries: 2, problems: [] });
     });
   });
 });

@@ -1,7 +1,7 @@
 import { StewardError, errorMessage } from '../core/errors.js';
-import { canonicalJson, sha256Hex } from '../core/hash.js';
+import { canonicalJson } from '../core/hash.js';
 import type { JsonValue } from '../core/resource.js';
-import { auditJson, type AuditRow } from './audit-hash.js';
+import { auditHash, auditJson, type AuditRow } from './audit-hash.js';
 import { afterSeqOfLast, fetchAuditPage, fetchAuditPageFast } from './audit-pages.js';
 import { AuditChainChecker, type AuditHead } from './audit-verify.js';
 import { toJsonValue } from './json.js';
@@ -23,6 +23,9 @@ export function auditWriteFailed(error: unknown): StewardError {
   );
 }
 
+/** A UTF-16 code unit of a surrogate pair standing alone: text that has no canonical JSON form. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 /** The entry that follows `prevHash` at `seq`, and the row that stores it. */
 function chainEntry(input: AuditInput, seq: number, prevHash: string): { readonly entry: AuditEntry; readonly row: AuditRow } {
   if (!OUTCOMES.has(input.outcome)) throw new Error(`unknown audit outcome '${String(input.outcome)}'`);
@@ -41,12 +44,16 @@ function chainEntry(input: AuditInput, seq: number, prevHash: string): { readonl
     detail,
     prevHash,
   };
-  // The definition of the hash: canonical JSON of every field but `hash` (throws on text that has
-  // no canonical form, such as lone surrogates, which fails the write closed).
-  const canonical = canonicalJson(content);
-  const row: AuditRow = { ...content, detail: detail === null ? null : canonicalJson(detail), hash: sha256Hex(canonical) };
-  if (auditJson(row) !== canonical) throw new Error(`entry ${row.seq} has no stable canonical form`);
-  return { entry: { ...content, detail, hash: row.hash }, row };
+  // The definition of the hash: canonical JSON (RFC 8785) of every field but `hash`. The detail is
+  // the only free-form value and goes through the general canonicaliser (which throws on what has
+  // no canonical form, failing the write closed); the fixed fields are written by `auditJson`,
+  // which the tests hold to the general one, once a lone surrogate in them is refused the same way.
+  for (const [field, value] of Object.entries(content)) {
+    if (typeof value === 'string' && LONE_SURROGATE.test(value)) throw new Error(`entry ${seq} has no canonical form: ${field} holds a lone surrogate`);
+  }
+  const stored = { ...content, detail: detail === null ? null : canonicalJson(detail) };
+  const row: AuditRow = { ...stored, hash: auditHash(stored) };
+  return { entry: { ...content, hash: row.hash }, row };
 }
 
 async function lockHead(tx: SqlQueryable): Promise<{ readonly lastSeq: number; readonly lastHash: string }> {

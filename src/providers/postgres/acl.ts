@@ -1,4 +1,4 @@
-import { parseAcl, type HeldPrivileges } from './aclitem.js';
+import { heldIn, type HeldPrivileges } from './aclitem.js';
 import type { DatabaseConnection } from './connection.js';
 
 export type { HeldPrivileges } from './aclitem.js';
@@ -19,14 +19,11 @@ export interface AclSnapshot {
 /** One object of a read: its key, its schema (null for schemas and databases) and its ACL's items (null when it has none). */
 type SnapshotEntry = readonly [object: string, nspname: string | null, acl: readonly string[] | null];
 
-const NOTHING: HeldPrivileges = new Map();
-
-/** Each object's ACL is parsed the first time a grant asks about it. */
+/** Each lookup reads only the grantee's own items of the object's ACL. */
 function snapshot(entries: readonly SnapshotEntry[]): AclSnapshot {
   const objects = new Set<string>();
   const bySchema = new Map<string, string[]>();
   const acls = new Map<string, readonly string[]>();
-  const parsed = new Map<string, ReadonlyMap<string, HeldPrivileges>>();
   for (const [object, nspname, acl] of entries) {
     objects.add(object);
     if (nspname !== null) {
@@ -36,19 +33,7 @@ function snapshot(entries: readonly SnapshotEntry[]): AclSnapshot {
     }
     if (acl !== null) acls.set(object, acl);
   }
-  return {
-    objects,
-    bySchema,
-    held(object, grantee) {
-      let byGrantee = parsed.get(object);
-      if (byGrantee === undefined) {
-        const acl = acls.get(object);
-        if (acl === undefined) return NOTHING;
-        parsed.set(object, (byGrantee = parseAcl(acl)));
-      }
-      return byGrantee.get(grantee) ?? NOTHING;
-    },
-  };
+  return { objects, bySchema, held: (object, grantee) => heldIn(acls.get(object) ?? [], grantee) };
 }
 
 /** A snapshot of nothing. */

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueName } from '../../../test/fixtures.js';
-import { parseAcl, type HeldPrivileges } from './aclitem.js';
+import { heldIn, parseAcl, type HeldPrivileges } from './aclitem.js';
 
 const plain = (acl: ReadonlyMap<string, HeldPrivileges>): Record<string, Record<string, boolean>> =>
   Object.fromEntries([...acl].map(([grantee, held]) => [grantee, Object.fromEntries([...held].sort(([a], [b]) => (a < b ? -1 : 1)))]));
@@ -25,6 +25,17 @@ describe('parseAcl', () => {
 
   it('merges the entries several grantors made for one grantee: grantable if any made it so', () => {
     expect(plain(parseAcl(['alice=r/owner', 'alice=r*w/other']))).toEqual({ alice: { SELECT: true, UPDATE: false } });
+  });
+
+  it("reads one grantee's entries alone, never another's that merely starts alike", () => {
+    // Roles named abc, "abc (a leading quote) and abc=x, and PUBLIC.
+    const items = ['"abc=x"=r/o', '"""abc"=w/o', 'abc=a/o', 'abc=d*/other', '=U/o'];
+    expect(Object.fromEntries(heldIn(items, 'abc'))).toEqual({ INSERT: false, DELETE: true });
+    expect(Object.fromEntries(heldIn(items, '"abc'))).toEqual({ UPDATE: false });
+    expect(Object.fromEntries(heldIn(items, 'abc=x'))).toEqual({ SELECT: false });
+    expect(Object.fromEntries(heldIn(items, ''))).toEqual({ USAGE: false });
+    expect(heldIn(items, 'ab').size).toBe(0);
+    for (const grantee of ['abc', '"abc', 'abc=x', '', 'ab']) expect(heldIn(items, grantee)).toEqual(parseAcl(items).get(grantee) ?? new Map());
   });
 
   it('rejects what is not an ACL entry', () => {
@@ -62,6 +73,7 @@ describe('parseAcl', () => {
       }
       expect(plain(parseAcl(rows[0]!.acl))).toEqual(plain(expected));
       expect([...parseAcl(rows[0]!.acl).keys()]).toEqual(expect.arrayContaining([...roles, '']));
+      for (const grantee of [...roles, '']) expect(plain(new Map([[grantee, heldIn(rows[0]!.acl, grantee)]]))).toEqual(plain(new Map([[grantee, expected.get(grantee)!]])));
     } finally {
       await client.query(`DROP TABLE IF EXISTS ${q(table)}`);
       for (const role of roles) await client.query(`DROP ROLE IF EXISTS ${q(role)}`);

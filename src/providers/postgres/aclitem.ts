@@ -87,3 +87,17 @@ export function parseAcl(items: readonly string[]): ReadonlyMap<string, HeldPriv
   }
   return byGrantee;
 }
+
+/**
+ * What one grantee holds in an ACL's items, as {@link parseAcl} would say for it: only the items
+ * that can be its own (they start with its name, plain or quoted) are parsed. A grant asks about
+ * its own grantee on objects that carry dozens of others' entries.
+ */
+export function heldIn(items: readonly string[], grantee: string): HeldPrivileges {
+  const plain = `${grantee}=`;
+  const quoted = `"${grantee.replace(/"/g, '""')}"=`;
+  const own = items.filter((item) => (item.startsWith(plain) || item.startsWith(quoted)) && roleName(item, 0, '=')[0] === grantee);
+  return own.length === 0 ? NOTHING : (parseAcl(own).get(grantee) ?? NOTHING);
+}
+
+const NOTHING: HeldPrivileges = new Map();

@@ -1,12 +1,13 @@
+import { createHash } from 'node:crypto';
 import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { StewardError, errorMessage } from '../core/errors.js';
 import { createInProcessApplyLocker, createPostgresApplyLocker } from './apply-lock.js';
 import { maskDatabaseUrl } from './database-url.js';
 import { currentHolder } from './holder.js';
-import { migrate } from './migrations.js';
+import { MIGRATIONS, migrate } from './migrations.js';
 import { openPgClient } from './pg-client.js';
-import { openPgliteClient } from './pglite-client.js';
+import { embeddedTemplatePath, openPgliteClient, type ClusterPreparation } from './pglite-client.js';
 import type { SqlClient } from './sql-client.js';
 import { createStore } from './store.js';
 import { acquireStoreLock, type StoreLockMode } from './store-lock.js';
@@ -21,6 +22,24 @@ export interface OpenedStore {
 export interface OpenStoreInternalOptions extends OpenStoreOptions {
   /** Overrides the platform's store-lock mechanism (tests use `file` on Linux). */
   readonly storeLockMode?: StoreLockMode;
+}
+
+/**
+ * A new embedded store starts with its schema in place: the migrations run once per machine, in
+ * the cluster template new stores are copied from (see `pglite-template.ts`), keyed by their text.
+ */
+const EMBEDDED_PREPARATION: ClusterPreparation = {
+  key: createHash('sha256')
+    .update(JSON.stringify(MIGRATIONS.map((m) => [m.version, m.sql])))
+    .digest('hex'),
+  prepare: async (client) => {
+    await migrate(client);
+  },
+};
+
+/** Where new embedded stores on this machine are copied from, if anywhere (for the benchmarks). */
+export function embeddedStoreTemplatePath(): Promise<string | undefined> {
+  return embeddedTemplatePath(EMBEDDED_PREPARATION);
 }
 
 /**
@@ -75,7 +94,7 @@ async function openEmbedded(options: OpenStoreInternalOptions): Promise<OpenedSt
   });
   let client: SqlClient;
   try {
-    client = await openPgliteClient(dataDir);
+    client = await openPgliteClient(dataDir, EMBEDDED_PREPARATION);
   } catch (error) {
     await lock.release();
     throw new StewardError('store-unavailable', `cannot open the store at ${dataDir}: ${errorMessage(error)}`, {

@@ -12,9 +12,19 @@ import type { SqlClient, SqlParam, SqlQueryable } from './sql-client.js';
  */
 const START_PARAMS: readonly string[] = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
-/** Where this process keeps the template of a new embedded cluster (see `pglite-template.ts`), if anywhere. */
-export function embeddedTemplatePath(): Promise<string | undefined> {
-  return templatePath(START_PARAMS);
+/**
+ * What every new cluster gets before its first use, done once per machine in the template (see
+ * `pglite-template.ts`): `key` names what `prepare` does, so a template prepared otherwise is
+ * never used.
+ */
+export interface ClusterPreparation {
+  readonly key: string;
+  prepare(client: SqlClient): Promise<void>;
+}
+
+/** Where this process keeps the template of a new embedded cluster prepared so, if anywhere. */
+export function embeddedTemplatePath(preparation: ClusterPreparation): Promise<string | undefined> {
+  return templatePath(START_PARAMS, preparation.key);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -56,12 +66,21 @@ async function started(dataDir: string): Promise<PGlite> {
  * `pglite-template.ts`); otherwise PGlite creates one as the template first, or in place when
  * there is nowhere to keep a template.
  */
-async function openPglite(dataDir: string): Promise<PGlite> {
+async function openPglite(dataDir: string, preparation: ClusterPreparation | undefined): Promise<PGlite> {
   if (await exists(dataDir)) return started(dataDir);
-  const template = await templatePath(START_PARAMS);
-  if (template !== undefined) {
+  const template = preparation === undefined ? undefined : await templatePath(START_PARAMS, preparation.key);
+  if (template !== undefined && preparation !== undefined) {
     for (const attempt of ['existing', 'new'] as const) {
-      if (attempt === 'new') await makeTemplate(template, async (dir) => (await started(dir)).close());
+      if (attempt === 'new') {
+        await makeTemplate(template, async (dir) => {
+          const db = await started(dir);
+          try {
+            await preparation.prepare(clientOf(db));
+          } finally {
+            await db.close();
+          }
+        });
+      }
       try {
         if (await copyTemplate(template, dataDir)) return await started(dataDir);
       } catch {
@@ -77,9 +96,13 @@ async function openPglite(dataDir: string): Promise<PGlite> {
 /**
  * Opens (creating on first use) an embedded PostgreSQL in `dataDir`. PGlite runs inside this
  * process and must never be opened by two processes at once: the caller holds the store lock.
+ * A new cluster is prepared as `preparation` says (from the machine's template when there is one).
  */
-export async function openPgliteClient(dataDir: string): Promise<SqlClient> {
-  const db = await openPglite(dataDir);
+export async function openPgliteClient(dataDir: string, preparation?: ClusterPreparation): Promise<SqlClient> {
+  return clientOf(await openPglite(dataDir, preparation));
+}
+
+function clientOf(db: PGlite): SqlClient {
   const wrap = (target: PGlite | Transaction): SqlQueryable => ({
     async query<Row extends object>(sql: string, params: readonly SqlParam[] = []): Promise<readonly Row[]> {
       const result = await target.query<Row>(sql, [...params]);

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from './migrations.js';
 import { openStoreWithClient } from './open-store.js';
 
 describe('the embedded store template', () => {
@@ -56,6 +57,9 @@ describe('the embedded store template', () => {
     const template = join(cache, 'steward', name!);
     // Make the template recognisable: the same cluster, now holding a marker table.
     const db = new PGlite(template);
+    // The template already holds the store's schema: a new store has no migration left to run.
+    const migrated = await db.query<{ versions: number }>('SELECT count(*)::int AS versions FROM steward.schema_migrations');
+    expect(migrated.rows[0]?.versions).toBe(MIGRATIONS.length);
     await db.exec('CREATE TABLE public.template_marker (id int)');
     await db.close();
     expect(await newStoreHasMarker()).toBe(true);

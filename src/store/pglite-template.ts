@@ -1,21 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { access, cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /**
  * A pristine embedded cluster, kept per machine so a new project's store does not run initdb:
- * PGlite's initdb takes seconds and several hundred MB; copying a cluster's directory takes tens of
- * milliseconds.
+ * PGlite's initdb takes seconds and several hundred MB; copying a cluster's directory takes about a
+ * tenth of a second.
  *
- * The template is the data directory of a cluster PGlite has just created and shut down cleanly,
- * before any Steward table exists (migrations run on every open as usual) — a cold copy, which is
- * what PostgreSQL's own file-level backups are. It lives in the user's cache directory
- * (`$XDG_CACHE_HOME/steward`, else `~/.cache/steward`), named by the PGlite version and start
- * parameters, so another version never uses it. It is put in place by renaming a finished
- * directory, so it is whole or absent. Using or making it never fails a command: an unusable
- * template means creating the cluster as before.
+ * The template is the data directory of a cluster PGlite has just created, prepared by the caller
+ * (the store's migrations) and shut down cleanly — a cold copy, which is what PostgreSQL's own
+ * file-level backups are. It lives in the user's cache directory (`$XDG_CACHE_HOME/steward`, else
+ * `~/.cache/steward`), named by the PGlite version, the start parameters and a key for what the
+ * preparation put in it (the migrations), so a template made by other code is never used.
+ * Migrations still run on every open; on a copy of a current template they find nothing to do.
+ * The template is put in place by renaming a finished directory, so it is whole or absent. Using
+ * or making it never fails a command: an unusable template means creating the cluster as before.
  */
 
 /** The installed PGlite's package.json. */
@@ -28,8 +30,8 @@ function pgliteManifest(): string | undefined {
   }
 }
 
-/** Where the template for these start parameters is kept, or undefined when there is no cache directory. */
-export async function templatePath(startParams: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+/** Where the template for these start parameters and contents is kept, or undefined when there is no cache directory. */
+export async function templatePath(startParams: readonly string[], contentKey: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   const manifest = pgliteManifest();
   if (manifest === undefined) return undefined;
   let version: string;
@@ -42,7 +44,7 @@ export async function templatePath(startParams: readonly string[], env: NodeJS.P
   }
   const cacheHome = env['XDG_CACHE_HOME'] || (homedir() === '' ? undefined : join(homedir(), '.cache'));
   if (cacheHome === undefined) return undefined;
-  const key = createHash('sha256').update(JSON.stringify([version, startParams])).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(JSON.stringify([version, startParams, contentKey])).digest('hex').slice(0, 16);
   return join(cacheHome, 'steward', `pglite-${version.replace(/[^0-9A-Za-z.-]/g, '_')}-${key}`);
 }
 
@@ -53,8 +55,27 @@ export async function copyTemplate(template: string, dataDir: string): Promise<b
   } catch {
     return false;
   }
-  await cp(template, dataDir, { recursive: true, errorOnExist: true, force: false });
+  await copyTree(template, dataDir);
   return true;
+}
+
+/**
+ * A directory's files and subdirectories, copied with the files in parallel. A cluster is about a
+ * thousand small files: `fs.cp` visits them one after another and takes ten times as long.
+ */
+async function copyTree(from: string, to: string): Promise<void> {
+  const files: (readonly [string, string])[] = [];
+  const walk = async (source: string, target: string): Promise<void> => {
+    await mkdir(target);
+    for (const entry of await readdir(source, { withFileTypes: true })) {
+      const [inner, outer] = [join(source, entry.name), join(target, entry.name)];
+      if (entry.isDirectory()) await walk(inner, outer);
+      else if (entry.isFile()) files.push([inner, outer]);
+      else throw new Error(`${inner} is neither a file nor a directory`);
+    }
+  };
+  await walk(from, to);
+  await Promise.all(files.map(([source, target]) => copyFile(source, target, constants.COPYFILE_EXCL)));
 }
 
 /**

@@ -72,20 +72,25 @@ export function parseAcl(items: readonly string[]): ReadonlyMap<string, HeldPriv
   const byGrantee = new Map<string, HeldPrivileges>();
   for (const item of items) {
     const [grantee, equals] = roleName(item, 0, '=');
-    if (item[equals] !== '=') throw new Error(`malformed ACL entry ${item}`);
-    const slash = item.indexOf('/', equals + 1);
-    if (slash < 0) throw new Error(`malformed ACL entry ${item}`);
-    const held = privilegesOf(item.slice(equals + 1, slash), item);
-    const before = byGrantee.get(grantee);
-    if (before === undefined) {
-      byGrantee.set(grantee, held);
-      continue;
-    }
-    const merged = new Map(before);
-    for (const [privilege, grantable] of held) merged.set(privilege, (merged.get(privilege) ?? false) || grantable);
-    byGrantee.set(grantee, merged);
+    byGrantee.set(grantee, merge(byGrantee.get(grantee), itemPrivileges(item, equals)));
   }
   return byGrantee;
+}
+
+/** The privileges of one item whose grantee name ends at `equals`. */
+function itemPrivileges(item: string, equals: number): HeldPrivileges {
+  if (item[equals] !== '=') throw new Error(`malformed ACL entry ${item}`);
+  const slash = item.indexOf('/', equals + 1);
+  if (slash < 0) throw new Error(`malformed ACL entry ${item}`);
+  return privilegesOf(item.slice(equals + 1, slash), item);
+}
+
+/** Another grantor's entry for the same grantee added to what it holds (shared maps are never written). */
+function merge(before: HeldPrivileges | undefined, held: HeldPrivileges): HeldPrivileges {
+  if (before === undefined) return held;
+  const merged = new Map(before);
+  for (const [privilege, grantable] of held) merged.set(privilege, (merged.get(privilege) ?? false) || grantable);
+  return merged;
 }
 
 /**
@@ -96,8 +101,13 @@ export function parseAcl(items: readonly string[]): ReadonlyMap<string, HeldPriv
 export function heldIn(items: readonly string[], grantee: string): HeldPrivileges {
   const plain = `${grantee}=`;
   const quoted = `"${grantee.replace(/"/g, '""')}"=`;
-  const own = items.filter((item) => (item.startsWith(plain) || item.startsWith(quoted)) && roleName(item, 0, '=')[0] === grantee);
-  return own.length === 0 ? NOTHING : (parseAcl(own).get(grantee) ?? NOTHING);
+  let held: HeldPrivileges | undefined;
+  for (const item of items) {
+    if (!item.startsWith(plain) && !item.startsWith(quoted)) continue;
+    const [name, equals] = roleName(item, 0, '=');
+    if (name === grantee) held = merge(held, itemPrivileges(item, equals));
+  }
+  return held ?? NOTHING;
 }
 
 const NOTHING: HeldPrivileges = new Map();

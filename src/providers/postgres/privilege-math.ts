@@ -22,6 +22,8 @@ export function expandTokens(tokens: readonly string[], full: readonly string[])
 interface Declaration {
   readonly wanted: PrivilegeMap;
   readonly declaresAll: boolean;
+  /** What {@link observedTokens} says when exactly the wanted privileges are held, by `additive` (worked out on first use). */
+  readonly asDeclared: Map<boolean, readonly string[]>;
 }
 
 /**
@@ -35,7 +37,11 @@ function declaration(declared: readonly string[], withGrantOption: boolean, full
   let found = declarations.get(key);
   if (found === undefined) {
     const normalized = normalizePrivileges(declared);
-    found = { wanted: expandTokens(normalized.map((p) => privilegeToken(p, withGrantOption)), full), declaresAll: normalized[0] === 'ALL' };
+    found = {
+      wanted: expandTokens(normalized.map((p) => privilegeToken(p, withGrantOption)), full),
+      declaresAll: normalized[0] === 'ALL',
+      asDeclared: new Map(),
+    };
     declarations.set(key, found);
   }
   return found;
@@ -54,7 +60,23 @@ export function observedTokens(
   additive: boolean,
   full: readonly string[],
 ): readonly string[] {
-  const { wanted, declaresAll } = declaration(declared, withGrantOption, full);
+  const found = declaration(declared, withGrantOption, full);
+  // Mostly what is held is exactly what is declared: then the answer is the declaration's own.
+  if (sameHeld(held, found.wanted)) {
+    let tokens = found.asDeclared.get(additive);
+    if (tokens === undefined) found.asDeclared.set(additive, (tokens = readTokens(found.wanted, found, additive, full)));
+    return tokens;
+  }
+  return readTokens(held, found, additive, full);
+}
+
+function sameHeld(held: PrivilegeMap, wanted: PrivilegeMap): boolean {
+  if (held.size !== wanted.size) return false;
+  for (const [privilege, grantable] of held) if (wanted.get(privilege) !== grantable) return false;
+  return true;
+}
+
+function readTokens(held: PrivilegeMap, { wanted, declaresAll }: Declaration, additive: boolean, full: readonly string[]): readonly string[] {
   const counted = new Map<string, boolean>();
   for (const [privilege, grantable] of held) {
     if (additive && !wanted.has(privilege)) continue;

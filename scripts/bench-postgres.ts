@@ -9,7 +9,7 @@ import pg from 'pg';
 import { runApply, runPlan, type PlanReport, type ProjectOptions } from '../src/app/index.js';
 import type { ChangeResult } from '../src/engine/index.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded/postgres-server.js';
-import { embeddedTemplatePath } from '../src/store/pglite-client.js';
+import { embeddedStoreTemplatePath } from '../src/store/open-store.js';
 
 /**
  * The PostgreSQL privileges benchmark (issue 3, "Measured"): 1,000 roles, 100 schemas and 10,000
@@ -503,7 +503,7 @@ async function bench(options: Options): Promise<BenchResult> {
       databaseUrl = server.url(STATE_DB);
     }
 
-    const template = options.store === 'embedded' ? await embeddedTemplatePath() : undefined;
+    const template = options.store === 'embedded' ? await embeddedStoreTemplatePath() : undefined;
     const storeFromTemplate = template === undefined ? undefined : await access(template).then(() => true, () => false);
     progress(`steward apply (cold, parallelism ${options.parallelism})`);
     const apply = await runChild('apply', dir, options.parallelism, databaseUrl);

@@ -44,6 +44,8 @@ describe('steward agent: crashes and replicas', () => {
       await waitFor(() => stewardIsWaiting(role), 'the agent to be mid-mutation');
       victim.kill('SIGKILL');
       expect(await killed).toBe('SIGKILL');
+      // The server notices the dead client and ends its session, so the waiting revert never lands.
+      await waitFor(async () => !(await stewardIsWaiting(role)), 'the server to end the killed agent\'s session');
     } finally {
       await blocker.query('ROLLBACK');
       await blocker.end();

@@ -174,7 +174,10 @@ export async function connectInstance(
 ): Promise<InstanceConnection> {
   const config = connectionConfig(target, env, secrets);
   const poolFor = (database: string, max: number): pg.Pool => {
-    const pool = new pg.Pool({ ...config, database, max, options: `-c lock_timeout=${Math.max(0, Math.trunc(options.lockTimeoutMs))}` });
+    // client_connection_check_interval: a session whose Steward process died (kill -9) stops within
+    // a second even while it waits on a lock, so nothing it sent lands later, and its locks go.
+    const settings = `-c lock_timeout=${Math.max(0, Math.trunc(options.lockTimeoutMs))} -c client_connection_check_interval=1000`;
+    const pool = new pg.Pool({ ...config, database, max, options: settings });
     // An idle client losing its server must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
     return pool;

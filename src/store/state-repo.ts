@@ -66,28 +66,12 @@ function compareCodePoints(a: string, b: string): number {
  */
 const epochMs = (column: string): string => `floor(extract(epoch FROM ${column}) * 1000)::bigint`;
 
-/** `listResources` reads these, in this order, as one JSON array per record. */
-const LIST_COLUMNS = `address, kind, name, target, spec_hash, spec, attributes, provider_id, dependencies, protect, version,
+/** `listResourceSummaries` reads these, in this order, as one JSON array per record. */
+const SUMMARY_COLUMNS = `address, kind, name, target, spec_hash, provider_id, dependencies, protect, version,
   ${epochMs('created_at')}, ${epochMs('updated_at')}`;
 
-type ListedRow = readonly [
-  address: string,
-  kind: string,
-  name: string,
-  target: string | null,
-  specHash: string,
-  spec: JsonValue | null,
-  attributes: Attributes,
-  providerId: string | null,
-  dependencies: readonly string[],
-  protect: boolean,
-  version: number,
-  createdAtMs: number,
-  updatedAtMs: number,
-];
-
-/** `listResourceSummaries` reads these, in this order: the listed columns without spec and attributes. */
-const SUMMARY_COLUMNS = `address, kind, name, target, spec_hash, provider_id, dependencies, protect, version, ${epochMs('created_at')}, ${epochMs('updated_at')}`;
+/** `listResources` reads the summary's columns, then the spec and attributes. */
+const LIST_COLUMNS = `${SUMMARY_COLUMNS}, spec, attributes`;
 
 type SummaryRow = readonly [
   address: string,
@@ -103,16 +87,15 @@ type SummaryRow = readonly [
   updatedAtMs: number,
 ];
 
-function fromSummary(row: SummaryRow): StateRecordSummary {
+type ListedRow = readonly [...SummaryRow, spec: JsonValue | null, attributes: Attributes];
+
+function fromSummary(row: SummaryRow | ListedRow): StateRecordSummary {
   const [address, kind, name, target, specHash, providerId, dependencies, protect, version, createdAtMs, updatedAtMs] = row;
   return { address, kind, name, target, specHash, providerId, dependencies, protect, version, createdAt: new Date(createdAtMs).toISOString(), updatedAt: new Date(updatedAtMs).toISOString() };
 }
 
 function fromListed(row: ListedRow): StateRecord {
-  const [address, kind, name, target, specHash, spec, attributes, providerId, dependencies, protect, version, createdAtMs, updatedAtMs] = row;
-  const createdAt = new Date(createdAtMs).toISOString();
-  const updatedAt = new Date(updatedAtMs).toISOString();
-  return { address, kind, name, target, specHash, spec: spec ?? null, attributes, providerId, dependencies, protect, version, createdAt, updatedAt };
+  return { ...fromSummary(row), spec: row[11] ?? null, attributes: row[12] };
 }
 
 const HISTORY_COLUMNS = `address, version, run_id::text AS run_id, action, spec_hash, attributes,

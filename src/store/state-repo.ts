@@ -279,13 +279,16 @@ export function createStateRepository(client: SqlClient): StateRepository {
     listResourceSummaries: () => listPaged(client, SUMMARY_COLUMNS, fromSummary),
 
     async getResources(addresses: readonly string[]): Promise<readonly StateRecord[]> {
-      if (addresses.length === 0) return [];
-      const [found] = await client.query<{ records: string }>(
-        `SELECT coalesce(json_agg(json_build_array(${LIST_COLUMNS})), '[]')::text AS records
-           FROM steward.resources WHERE address IN (SELECT jsonb_array_elements_text($1::jsonb))`,
-        [JSON.stringify(addresses)],
-      );
-      const records = (JSON.parse(found?.records ?? '[]') as readonly ListedRow[]).map(fromListed);
+      // In pages, as `listPaged` reads: a destroy plan asks for every record.
+      const records: StateRecord[] = [];
+      for (let start = 0; start < addresses.length; start += LIST_PAGE) {
+        const [found] = await client.query<{ records: string }>(
+          `SELECT coalesce(json_agg(json_build_array(${LIST_COLUMNS})), '[]')::text AS records
+             FROM steward.resources WHERE address IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+          [JSON.stringify(addresses.slice(start, start + LIST_PAGE))],
+        );
+        for (const row of JSON.parse(found?.records ?? '[]') as readonly ListedRow[]) records.push(fromListed(row));
+      }
       return records.sort((a, b) => compareCodePoints(a.address, b.address));
     },
 

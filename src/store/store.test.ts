@@ -117,6 +117,11 @@ describe.each(backends(inject('pg')))('store on the $name backend', (backend) =>
     expect(summaries).toEqual(listed.map(({ spec: _spec, attributes: _attributes, ...summary }) => summary));
     expect(await store.getResources(['PostgresRole/zeta', 'PostgresRole/nobody', 'PostgresRole/alpha'])).toEqual(listed);
     expect(await store.getResources([])).toEqual([]);
+    // Asked for in pages: records on either side of a page boundary are both found.
+    const many = Array.from({ length: 2_001 }, (_, i) => `PostgresRole/none-${i}`);
+    many[0] = 'PostgresRole/zeta';
+    many[2_000] = 'PostgresRole/alpha';
+    expect(await store.getResources(many)).toEqual(listed);
 
     await store.removeResource('PostgresRole/zeta', { runId, action: 'delete' });
     expect(await store.getResource('PostgresRole/zeta')).toBeUndefined();

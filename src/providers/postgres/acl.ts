@@ -1,4 +1,4 @@
-import { heldIn, type HeldPrivileges } from './aclitem.js';
+import { heldIn, parseAcl, type HeldPrivileges } from './aclitem.js';
 import type { DatabaseConnection } from './connection.js';
 
 export type { HeldPrivileges } from './aclitem.js';
@@ -16,10 +16,16 @@ export interface AclSnapshot {
   readonly bySchema: ReadonlyMap<string, readonly string[]>;
 }
 
+const NOTHING: HeldPrivileges = new Map();
+
 /** One object of a read: its key, its schema (null for schemas and databases) and its ACL's items (null when it has none). */
 type SnapshotEntry = readonly [object: string, nspname: string | null, acl: readonly string[] | null];
 
-/** Each lookup reads only the grantee's own items of the object's ACL. */
+/**
+ * The first lookup on an object reads only the grantee's own items of its ACL; a second one parses
+ * the whole ACL once for the rest. Verifying a batch asks about few grantees of each object it
+ * touches; a full refresh asks about every grantee of every object.
+ */
 function snapshot(entries: readonly SnapshotEntry[]): AclSnapshot {
   const objects = new Set<string>();
   const bySchema = new Map<string, string[]>();
@@ -33,7 +39,22 @@ function snapshot(entries: readonly SnapshotEntry[]): AclSnapshot {
     }
     if (acl !== null) acls.set(object, acl);
   }
-  return { objects, bySchema, held: (object, grantee) => heldIn(acls.get(object) ?? [], grantee) };
+  const asked = new Set<string>();
+  const parsed = new Map<string, ReadonlyMap<string, HeldPrivileges>>();
+  const held = (object: string, grantee: string): HeldPrivileges => {
+    const acl = acls.get(object);
+    if (acl === undefined) return NOTHING;
+    let byGrantee = parsed.get(object);
+    if (byGrantee === undefined) {
+      if (!asked.has(object)) {
+        asked.add(object);
+        return heldIn(acl, grantee);
+      }
+      parsed.set(object, (byGrantee = parseAcl(acl)));
+    }
+    return byGrantee.get(grantee) ?? NOTHING;
+  };
+  return { objects, bySchema, held };
 }
 
 /** A snapshot of nothing. */

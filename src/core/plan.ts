@@ -60,12 +60,7 @@ export function hasChanges(plan: Plan): boolean {
 }
 
 export function summarize(changes: readonly PlannedChange[]): PlanSummary {
-  const count = (action: ChangeAction): number => changes.filter((c) => c.action === action).length;
-  return {
-    create: count('create'),
-    update: count('update'),
-    replace: count('replace'),
-    delete: count('delete'),
-    noop: count('no-op'),
-  };
+  const counts: Record<ChangeAction, number> = { create: 0, update: 0, replace: 0, delete: 0, 'no-op': 0 };
+  for (const change of changes) counts[change.action] += 1;
+  return { create: counts.create, update: counts.update, replace: counts.replace, delete: counts.delete, noop: counts['no-op'] };
 }

@@ -91,18 +91,12 @@ export interface ApplyHooks {
 }
 
 export function priorOf(records: readonly (StateRecordSummary & Partial<Pick<StateRecord, 'spec' | 'attributes'>>)[]): readonly PriorRecord[] {
-  return records.map((r) => ({
-    address: r.address,
-    kind: r.kind,
-    name: r.name,
-    target: r.target,
-    dependencies: r.dependencies,
-    protect: r.protect,
-    specHash: r.specHash,
-    ...(r.attributes === undefined ? {} : { attributes: r.attributes }),
-    providerId: r.providerId,
-    ...(r.spec === undefined ? {} : { spec: r.spec }),
-  }));
+  // Literals, not spreads: there is one per record, thousands of them.
+  return records.map((r): PriorRecord => {
+    const { address, kind, name, target, dependencies, protect, specHash, providerId } = r;
+    if (r.attributes === undefined) return { address, kind, name, target, dependencies, protect, specHash, providerId };
+    return { address, kind, name, target, dependencies, protect, specHash, providerId, attributes: r.attributes, spec: r.spec ?? null };
+  });
 }
 
 /**

@@ -202,10 +202,12 @@ function orderChanges(changes: readonly PlannedChange[], prior: readonly PriorRe
     }
     return deps;
   };
-  const withDeps = new Map([...actionable.values()].map((c) => [c.address as string, { ...c, dependsOn: executionDeps(c) }]));
+  // Every change was built by this planner with an empty `dependsOn` of its own, which is filled
+  // here rather than copying the change: an apply from scratch makes every resource a change.
+  for (const change of actionable.values()) (change.dependsOn as ResourceAddress[]).push(...executionDeps(change));
   const graph = buildGraph(
-    [...withDeps.keys()] as ResourceAddress[],
-    (a) => withDeps.get(a)?.dependsOn ?? [],
+    [...actionable.keys()] as ResourceAddress[],
+    (a) => actionable.get(a)?.dependsOn ?? [],
   );
-  return [...topologicalOrder(graph).map((a) => withDeps.get(a)!), ...noops.values()];
+  return [...topologicalOrder(graph).map((a) => actionable.get(a)!), ...noops.values()];
 }

@@ -122,17 +122,15 @@ export function resolveManifests(written: readonly DocumentOutcome[], kinds: Rea
     const { declaration, spec, complete } = outcome;
     if (spec === undefined || complete === undefined || outcome.dependsOn === undefined) continue;
     const target = spec.definition.target(spec.value);
-    resources.push({
-      address: declaration.address,
-      kind: declaration.kind,
-      name: declaration.name,
-      metadata: complete.metadata,
-      spec: spec.value,
-      dependsOn: [...new Set((edgesOf.get(declaration.address) ?? []).map((e) => e.target))],
-      ...(target === undefined ? {} : { target }),
-      protect: complete.protect,
-      source: declaration.source,
-    });
+    const { address, kind, name, source } = declaration;
+    const { metadata, protect } = complete;
+    const dependsOn = [...new Set((edgesOf.get(address) ?? []).map((e) => e.target))];
+    // Literals rather than a conditional spread: one per resource, thousands of them.
+    resources.push(
+      target === undefined
+        ? { address, kind, name, metadata, spec: spec.value, dependsOn, protect, source }
+        : { address, kind, name, metadata, spec: spec.value, dependsOn, target, protect, source },
+    );
   }
   return { resources, diagnostics };
 }

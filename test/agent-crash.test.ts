@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from './fixtures.js';
 import { adminClient, makeProject, projectEnv, roleYaml, runCli, startCli, waitFor } from './project.js';
-import { auditOf, autonomyYaml, connectionLimit, dropDatabase, freshDatabase, instanceIn, sqlIn, startAgent, storeUrl } from './agent-support.js';
+import { auditOf, autonomyYaml, connectionLimit, instanceIn, sqlIn, startAgent, storeUrl, suiteDatabase } from './agent-support.js';
 import { stewardIsWaiting } from './role-locks.js';
 
-let database: string;
-const stores: string[] = [];
-
-beforeAll(async () => {
-  database = await freshDatabase('crashdb');
-});
-
-afterAll(async () => {
-  for (const s of stores) await dropDatabase(s);
-  await dropDatabase(database);
-});
+const suite = suiteDatabase('crashdb');
 
 async function alterRole(role: string, limit: number): Promise<void> {
   const admin = await adminClient();
@@ -30,7 +20,7 @@ async function applied(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
 describe('steward agent: crashes and replicas', () => {
   it('after kill -9 mid-apply, the restarted agent recovers the recorded intent and reverts the drift', async () => {
     const role = uniqueName('agentcrash');
-    const dir = await makeProject({ 'instance.yaml': instanceIn(database), 'roles.yaml': roleYaml(role, 'connectionLimit: 1'), 'autonomy.yaml': autonomyYaml('default: auto') });
+    const dir = await makeProject({ 'instance.yaml': instanceIn(suite.name), 'roles.yaml': roleYaml(role, 'connectionLimit: 1'), 'autonomy.yaml': autonomyYaml('default: auto') });
     const env = projectEnv();
     await applied(dir, env);
     await alterRole(role, 9);
@@ -69,9 +59,8 @@ describe('steward agent: crashes and replicas', () => {
 
   it('two replicas on one PostgreSQL store never both act on a resource, and the survivor takes over within a lease period', async () => {
     const role = uniqueName('replica');
-    const storeDb = await freshDatabase('replicastore');
-    stores.push(storeDb);
-    const dir = await makeProject({ 'instance.yaml': instanceIn(database), 'roles.yaml': roleYaml(role, 'connectionLimit: 1'), 'autonomy.yaml': autonomyYaml('default: auto') });
+    const storeDb = await suite.storeDatabase('replicastore');
+    const dir = await makeProject({ 'instance.yaml': instanceIn(suite.name), 'roles.yaml': roleYaml(role, 'connectionLimit: 1'), 'autonomy.yaml': autonomyYaml('default: auto') });
     const base = projectEnv({ STEWARD_DATABASE_URL: storeUrl(storeDb) });
     await applied(dir, base);
     const one = await startAgent(dir, { ...base, STEWARD_ACTOR: 'replica-one' }, ['--lease', '2s']);

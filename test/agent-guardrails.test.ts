@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from './fixtures.js';
 import { adminClient, makeProject, projectEnv, roleYaml, runCli, waitFor, writeProject } from './project.js';
-import { auditOf, autonomyYaml, connectionLimit, dropDatabase, freshDatabase, instanceIn, sqlIn, startAgent, storeUrl } from './agent-support.js';
+import { auditOf, autonomyYaml, connectionLimit, instanceIn, sqlIn, startAgent, storeUrl, suiteDatabase } from './agent-support.js';
 
-let database: string;
-const stores: string[] = [];
-
-beforeAll(async () => {
-  database = await freshDatabase('guarddb');
-});
-
-afterAll(async () => {
-  for (const s of stores) await dropDatabase(s);
-  await dropDatabase(database);
-});
+const suite = suiteDatabase('guarddb');
 
 async function pgStore(): Promise<{ readonly env: NodeJS.ProcessEnv; readonly db: string }> {
-  const db = await freshDatabase('guardstore');
-  stores.push(db);
+  const db = await suite.storeDatabase('guardstore');
   return { env: projectEnv({ STEWARD_DATABASE_URL: storeUrl(db) }), db };
 }
 
@@ -39,7 +28,7 @@ describe('steward agent within its guardrails', () => {
   it('stops reverting a resource two writers fight over once the flap budget is spent, and resumes when its manifest changes', async () => {
     const role = uniqueName('fight');
     const dir = await makeProject({
-      'instance.yaml': instanceIn(database),
+      'instance.yaml': instanceIn(suite.name),
       'roles.yaml': roleYaml(role, 'connectionLimit: 1'),
       'autonomy.yaml': autonomyYaml('default: auto\nguardrails:\n  flapping: { maxReverts: 2, window: 10m }'),
     });
@@ -69,7 +58,7 @@ describe('steward agent within its guardrails', () => {
 
   it('holds back every mutation while paused, keeps reporting drift, and reverts after resume', async () => {
     const role = uniqueName('paused');
-    const dir = await makeProject({ 'instance.yaml': instanceIn(database), 'roles.yaml': roleYaml(role, 'connectionLimit: 1'), 'autonomy.yaml': autonomyYaml('default: auto') });
+    const dir = await makeProject({ 'instance.yaml': instanceIn(suite.name), 'roles.yaml': roleYaml(role, 'connectionLimit: 1'), 'autonomy.yaml': autonomyYaml('default: auto') });
     const { env } = await pgStore();
     await applied(dir, env);
     const agent = await startAgent(dir, env);
@@ -95,7 +84,7 @@ describe('steward agent within its guardrails', () => {
     const a = uniqueName('blast');
     const b = uniqueName('blast');
     const dir = await makeProject({
-      'instance.yaml': instanceIn(database),
+      'instance.yaml': instanceIn(suite.name),
       'roles.yaml': roleYaml(a, 'connectionLimit: 1') + roleYaml(b, 'connectionLimit: 1'),
       'autonomy.yaml': autonomyYaml('default: auto\nguardrails:\n  blastRadius: { maxPerCycle: 1 }\n  rateLimit: { perResource: { capacity: 1, refillPerSecond: 0.001 } }'),
     });
@@ -130,11 +119,11 @@ describe('steward agent: failures', () => {
     const one = uniqueName('brk');
     const two = uniqueName('brk');
     const schema = uniqueName('brk');
-    await sqlIn(database, `CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.items (id int)`);
+    await sqlIn(suite.name, `CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.items (id int)`);
     const grant = (name: string, role: string): string =>
-      `---\n${JSON.stringify({ apiVersion: 'steward.dev/v1alpha1', kind: 'PostgresGrant', metadata: { name }, spec: { instance: 'main', grantee: role, privileges: ['SELECT'], on: { type: 'table', database, schema, names: ['items'] } } })}\n`;
+      `---\n${JSON.stringify({ apiVersion: 'steward.dev/v1alpha1', kind: 'PostgresGrant', metadata: { name }, spec: { instance: 'main', grantee: role, privileges: ['SELECT'], on: { type: 'table', database: suite.name, schema, names: ['items'] } } })}\n`;
     const dir = await makeProject({
-      'instance.yaml': instanceIn(database),
+      'instance.yaml': instanceIn(suite.name),
       'roles.yaml': roleYaml(one, '') + roleYaml(two, ''),
       'grants.yaml': grant('one-read', one) + grant('two-read', two),
       'autonomy.yaml': autonomyYaml('default: auto\nguardrails:\n  breaker: { failureThreshold: 1, openFor: 2s }'),
@@ -144,7 +133,7 @@ describe('steward agent: failures', () => {
     const agent = await startAgent(dir, env, ['--metrics-port', '0']);
     const blocker = uniqueName('block');
     const can = async (role: string, privilege: string): Promise<boolean> =>
-      (await sqlIn(database, 'SELECT has_table_privilege($1, $2, $3) AS ok', [role, `${schema}.items`, privilege]))[0]?.['ok'] === true;
+      (await sqlIn(suite.name, 'SELECT has_table_privilege($1, $2, $3) AS ok', [role, `${schema}.items`, privilege]))[0]?.['ok'] === true;
     const metric = async (): Promise<string> => {
       const port = /"port":(\d+),"msg":"serving metrics/.exec(agent.log())?.[1];
       return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -152,28 +141,28 @@ describe('steward agent: failures', () => {
     try {
       // Every GRANT or REVOKE Steward sends in this database now fails at once.
       await sqlIn(
-        database,
+        suite.name,
         `CREATE FUNCTION ${schema}.refuse() RETURNS event_trigger LANGUAGE plpgsql AS $$
          BEGIN IF current_setting('application_name') = 'steward' THEN RAISE EXCEPTION 'refused by the test'; END IF; END $$;
          CREATE EVENT TRIGGER ${blocker} ON ddl_command_start WHEN TAG IN ('GRANT', 'REVOKE') EXECUTE FUNCTION ${schema}.refuse();`,
       );
-      await sqlIn(database, `GRANT DELETE ON ${schema}.items TO ${one}`);
+      await sqlIn(suite.name, `GRANT DELETE ON ${schema}.items TO ${one}`);
       await waitFor(async () => agent.log().includes('refused by the test'), 'the revert to fail');
       await waitFor(async () => /steward_breaker_state\{instance="PostgresInstance\/main",state="open"\} 1/.test(await metric()), 'the breaker to open');
 
-      await sqlIn(database, `GRANT DELETE ON ${schema}.items TO ${two}`);
+      await sqlIn(suite.name, `GRANT DELETE ON ${schema}.items TO ${two}`);
       await waitFor(async () => agent.log().includes('the circuit breaker of PostgresInstance/main is open'), 'the next change to be held back');
-      await sqlIn(database, `DROP EVENT TRIGGER ${blocker}`);
+      await sqlIn(suite.name, `DROP EVENT TRIGGER ${blocker}`);
       await waitFor(async () => !(await can(two, 'DELETE')), 'the probe after the open period to revert it', 20_000);
       // The revert is visible on the server before the agent has verified and recorded it and closed the breaker.
       await waitFor(async () => /steward_breaker_state\{instance="PostgresInstance\/main",state="closed"\} 1/.test(await metric()), 'the breaker to close');
       // The first failure was terminal: the same change is not tried again...
       expect(await can(one, 'DELETE')).toBe(true);
       // ...until the resource changes.
-      await sqlIn(database, `GRANT TRUNCATE ON ${schema}.items TO ${one}`);
+      await sqlIn(suite.name, `GRANT TRUNCATE ON ${schema}.items TO ${one}`);
       await waitFor(async () => !(await can(one, 'DELETE')) && !(await can(one, 'TRUNCATE')), 'the changed resource to be reverted');
     } finally {
-      await sqlIn(database, `DROP EVENT TRIGGER IF EXISTS ${blocker}`);
+      await sqlIn(suite.name, `DROP EVENT TRIGGER IF EXISTS ${blocker}`);
       expect(await agent.stop()).toBe(0);
     }
     await runCli(['-C', dir, 'destroy', '--auto-approve'], { env });

@@ -3,9 +3,9 @@ import { access } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { TEST_PASSWORD_ENV, uniqueName } from './fixtures.js';
-import { adminClient, projectEnv, runCli, startCli, waitFor } from './project.js';
+import { adminClient, documentYaml, projectEnv, runCli, startCli, waitFor } from './project.js';
 
 /** A fresh database on the shared server, so event triggers installed by an agent stay in it. */
 export async function freshDatabase(prefix: string): Promise<string> {
@@ -20,6 +20,38 @@ export async function dropDatabase(name: string): Promise<void> {
   const admin = await adminClient();
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.end();
+}
+
+/** A test file's own database and the store databases its tests create, all dropped after its tests. */
+export interface SuiteDatabase {
+  /** The file's database (created before its first test). */
+  readonly name: string;
+  /** A fresh database for a test's store, dropped with the file's own. */
+  storeDatabase(prefix: string): Promise<string>;
+}
+
+/** Registers a fresh database for the calling test file (see {@link freshDatabase}). */
+export function suiteDatabase(prefix: string): SuiteDatabase {
+  let name: string | undefined;
+  const stores: string[] = [];
+  beforeAll(async () => {
+    name = await freshDatabase(prefix);
+  });
+  afterAll(async () => {
+    for (const store of stores) await dropDatabase(store);
+    if (name !== undefined) await dropDatabase(name);
+  });
+  return {
+    get name(): string {
+      if (name === undefined) throw new Error(`the ${prefix} database is created before the file's first test`);
+      return name;
+    },
+    async storeDatabase(prefix: string): Promise<string> {
+      const store = await freshDatabase(prefix);
+      stores.push(store);
+      return store;
+    },
+  };
 }
 
 export function storeUrl(database: string): string {
@@ -57,19 +89,7 @@ spec:
 }
 
 export function autonomyYaml(spec: string): string {
-  const body = spec
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => `  ${l}`)
-    .join('\n');
-  return `---
-apiVersion: steward.dev/v1alpha1
-kind: Autonomy
-metadata:
-  name: agent
-spec:
-${body}
-`;
+  return documentYaml('Autonomy', 'agent', spec);
 }
 
 export function grantYaml(name: string, grantee: string, database: string, schema: string, table: string, privileges: readonly string[]): string {

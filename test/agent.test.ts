@@ -1,39 +1,27 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from './fixtures.js';
 import { adminClient, makeProject, projectEnv, roleYaml, runCli, waitFor, writeProject } from './project.js';
 import {
   auditOf,
   autonomyYaml,
   connectionLimit,
-  dropDatabase,
-  freshDatabase,
   grantYaml,
   instanceIn,
   osUser,
   sqlIn,
   startAgent,
   storeUrl,
+  suiteDatabase,
 } from './agent-support.js';
 
-let database: string;
-const stores: string[] = [];
-
-beforeAll(async () => {
-  database = await freshDatabase('agentdb');
-});
-
-afterAll(async () => {
-  for (const s of stores) await dropDatabase(s);
-  await dropDatabase(database);
-});
+const suite = suiteDatabase('agentdb');
 
 /** A shared PostgreSQL store, so the audit log and change requests can be read while the agent runs. */
 async function pgStoreEnv(extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
-  const store = await freshDatabase('agentstore');
-  stores.push(store);
+  const store = await suite.storeDatabase('agentstore');
   return projectEnv({ STEWARD_DATABASE_URL: storeUrl(store), ...extra });
 }
 
@@ -43,13 +31,13 @@ async function applied(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
 }
 
 async function canOn(role: string, table: string, privilege: string): Promise<boolean> {
-  const [row] = await sqlIn(database, 'SELECT has_table_privilege($1, $2, $3) AS ok', [role, table, privilege]);
+  const [row] = await sqlIn(suite.name, 'SELECT has_table_privilege($1, $2, $3) AS ok', [role, table, privilege]);
   return row?.['ok'] === true;
 }
 
 async function tableFor(prefix: string): Promise<{ schema: string; table: string }> {
   const schema = uniqueName(prefix);
-  await sqlIn(database, `CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.items (id int)`);
+  await sqlIn(suite.name, `CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.items (id int)`);
   return { schema, table: 'items' };
 }
 
@@ -58,9 +46,9 @@ describe('steward agent against a real PostgreSQL', () => {
     const role = uniqueName('auto');
     const { schema, table } = await tableFor('auto');
     const dir = await makeProject({
-      'instance.yaml': instanceIn(database),
+      'instance.yaml': instanceIn(suite.name),
       'roles.yaml': roleYaml(role, 'connectionLimit: 1'),
-      'grants.yaml': grantYaml('read', role, database, schema, table, ['SELECT']),
+      'grants.yaml': grantYaml('read', role, suite.name, schema, table, ['SELECT']),
       'autonomy.yaml': autonomyYaml('default: auto'),
     });
     const env = projectEnv();
@@ -71,7 +59,7 @@ describe('steward agent against a real PostgreSQL', () => {
       await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT 9`);
       await admin.end();
       await waitFor(async () => (await connectionLimit(role)) === 1, 'the ALTER ROLE to be reverted');
-      await sqlIn(database, `GRANT DELETE ON ${schema}.${table} TO ${role}`);
+      await sqlIn(suite.name, `GRANT DELETE ON ${schema}.${table} TO ${role}`);
       await waitFor(async () => !(await canOn(role, `${schema}.${table}`, 'DELETE')), 'the GRANT to be revoked');
       expect(await canOn(role, `${schema}.${table}`, 'SELECT')).toBe(true);
       const port = /"port":(\d+),"msg":"serving metrics/.exec(agent.log())?.[1];
@@ -112,7 +100,7 @@ describe('steward agent against a real PostgreSQL', () => {
   it('under observe, reports the drift once in the audit log and changes nothing', async () => {
     const role = uniqueName('observe');
     const dir = await makeProject({
-      'instance.yaml': instanceIn(database),
+      'instance.yaml': instanceIn(suite.name),
       'roles.yaml': roleYaml(role, 'connectionLimit: 1'),
       'autonomy.yaml': autonomyYaml('default: observe'),
     });
@@ -141,7 +129,7 @@ describe('steward agent against a real PostgreSQL', () => {
     const token = 'approver-token-for-tests';
     const tokenSha256 = createHash('sha256').update(token).digest('hex');
     const dir = await makeProject({
-      'instance.yaml': instanceIn(database),
+      'instance.yaml': instanceIn(suite.name),
       'roles.yaml': roleYaml(role, 'connectionLimit: 1'),
       'autonomy.yaml': autonomyYaml(`default: propose
 approvals:
@@ -196,7 +184,7 @@ approvals:
     const keep = uniqueName('keep');
     const gone = uniqueName('gone');
     const dir = await makeProject({
-      'instance.yaml': instanceIn(database),
+      'instance.yaml': instanceIn(suite.name),
       'roles.yaml': roleYaml(keep, '') + roleYaml(gone, ''),
       'autonomy.yaml': autonomyYaml('default: auto'),
     });
@@ -226,18 +214,18 @@ approvals:
     const admin = await adminClient();
     await admin.query(`CREATE ROLE ${watcher} LOGIN PASSWORD 'watcher-pw'; CREATE ROLE ${role}`);
     await admin.end();
-    await sqlIn(database, `GRANT SELECT ON ${schema}.${table} TO ${role}`);
+    await sqlIn(suite.name, `GRANT SELECT ON ${schema}.${table} TO ${role}`);
     const dir = await makeProject({
-      'instance.yaml': instanceIn(database).replace(/user: .*/, `user: ${watcher}`).replace(/password: .*/, 'password: { env: WATCHER_PW }'),
+      'instance.yaml': instanceIn(suite.name).replace(/user: .*/, `user: ${watcher}`).replace(/password: .*/, 'password: { env: WATCHER_PW }'),
       'roles.yaml': roleYaml(role, ''),
-      'grants.yaml': grantYaml('polled-read', role, database, schema, table, ['SELECT']),
+      'grants.yaml': grantYaml('polled-read', role, suite.name, schema, table, ['SELECT']),
       'autonomy.yaml': autonomyYaml('default: observe'),
     });
     const env = projectEnv({ WATCHER_PW: 'watcher-pw' });
     const agent = await startAgent(dir, env);
     try {
       await waitFor(async () => /"scope":"database \w+","mode":"polling","reason":"the connection is not a superuser/.test(agent.log()), 'the fallback to be reported');
-      await sqlIn(database, `GRANT DELETE ON ${schema}.${table} TO ${role}`);
+      await sqlIn(suite.name, `GRANT DELETE ON ${schema}.${table} TO ${role}`);
       await waitFor(async () => agent.log().includes('"msg":"drift detected"'), 'the polled drift to be detected');
       expect(agent.log()).toMatch(/"source":"poll"/);
       expect(agent.log()).toContain('"decision":"report only"');
@@ -246,12 +234,12 @@ approvals:
     }
     const status = JSON.parse(await readFile(join(dir, '.steward', 'agent.json'), 'utf8')) as { watches: Record<string, { mode: string; reason?: string }[]> };
     expect(status.watches['PostgresInstance/main']).toEqual(expect.arrayContaining([expect.objectContaining({ mode: 'polling', reason: expect.stringContaining('not a superuser') })]));
-    await sqlIn(database, `DROP OWNED BY ${role}; DROP ROLE ${role}; DROP ROLE ${watcher}`);
+    await sqlIn(suite.name, `DROP OWNED BY ${role}; DROP ROLE ${role}; DROP ROLE ${watcher}`);
   });
 
   it('with --once runs one cycle and exits: 0 when it reconciled, 1 when the cycle failed', async () => {
     const role = uniqueName('once');
-    const dir = await makeProject({ 'instance.yaml': instanceIn(database), 'roles.yaml': roleYaml(role, 'connectionLimit: 1'), 'autonomy.yaml': autonomyYaml('default: auto') });
+    const dir = await makeProject({ 'instance.yaml': instanceIn(suite.name), 'roles.yaml': roleYaml(role, 'connectionLimit: 1'), 'autonomy.yaml': autonomyYaml('default: auto') });
     const env = projectEnv();
     await applied(dir, env);
     const admin = await adminClient();
@@ -262,7 +250,7 @@ approvals:
     expect(await connectionLimit(role)).toBe(1);
     await runCli(['-C', dir, 'destroy', '--auto-approve'], { env });
 
-    const down = await makeProject({ 'instance.yaml': instanceIn(database).replace(/port: \d+/, 'port: 1'), 'roles.yaml': roleYaml(role, '') });
+    const down = await makeProject({ 'instance.yaml': instanceIn(suite.name).replace(/port: \d+/, 'port: 1'), 'roles.yaml': roleYaml(role, '') });
     const failed = await runCli(['-C', down, 'agent', '--once'], { env });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('the reconcile cycle failed');

@@ -94,8 +94,8 @@ export async function waitFor(check: () => Promise<boolean>, what: string, timeo
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** One document of `kind` on instance `main`; `spec` lines are indented under `spec:`. */
-function manifestYaml(kind: string, name: string, spec: string, extraMeta = ''): string {
+/** One document of `kind`; the non-blank lines of `spec` are indented under `spec:`. */
+export function documentYaml(kind: string, name: string, spec: string, extraMeta = ''): string {
   const lines = spec
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -107,9 +107,13 @@ kind: ${kind}
 metadata:
   name: ${name}${extraMeta}
 spec:
-  instance: main
 ${lines}
 `;
+}
+
+/** One document of `kind` on instance `main`. */
+export function manifestYaml(kind: string, name: string, spec: string, extraMeta = ''): string {
+  return documentYaml(kind, name, `instance: main\n${spec}`, extraMeta);
 }
 
 export function roleYaml(name: string, spec: string, extraMeta = ''): string {

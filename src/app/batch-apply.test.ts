@@ -3,17 +3,9 @@ import type { PlannedChange } from '../core/index.js';
 import { withStore } from './project.js';
 import { runApply, runPlan } from './reconcile.js';
 import { uniqueName } from '../../test/fixtures.js';
-import { adminClient, instanceYaml, makeProject, projectOptions, roleYaml } from '../../test/project.js';
+import { adminClient, instanceYaml, makeProject, manifestYaml, projectOptions, roleYaml } from '../../test/project.js';
 
 const approve = { confirm: async () => true };
-
-function doc(kind: string, name: string, spec: string): string {
-  return `---\napiVersion: steward.dev/v1alpha1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n  instance: main\n${spec
-    .trim()
-    .split('\n')
-    .map((l) => `  ${l}`)
-    .join('\n')}\n`;
-}
 
 async function existingRoles(names: readonly string[]): Promise<readonly string[]> {
   const admin = await adminClient();
@@ -74,7 +66,7 @@ describe('applying in batches', () => {
     const dir = await makeProject({
       'instance.yaml': instanceYaml(),
       'roles.yaml': names.map((n) => roleYaml(n, '')).join(''),
-      'membership.yaml': doc('PostgresRoleMembership', 'held-in-first', `role: ${names[0]}\nmember: ${held}`),
+      'membership.yaml': manifestYaml('PostgresRoleMembership', 'held-in-first', `role: ${names[0]}\nmember: ${held}`),
     });
     // One worker: every role is ready at once, so they form one batch.
     const options = projectOptions(dir, { parallelism: 1 });

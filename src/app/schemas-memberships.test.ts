@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { runApply, runPlan } from './reconcile.js';
 import { uniqueName } from '../../test/fixtures.js';
-import { adminClient, databaseYaml, instanceYaml, makeProject, projectOptions, roleYaml, writeProject } from '../../test/project.js';
+import { adminClient, databaseYaml, instanceYaml, makeProject, manifestYaml, projectOptions, roleYaml, writeProject } from '../../test/project.js';
 import { MEMBERSHIP_OPTIONS_VERSION, serverVersionNum } from '../../test/server-version.js';
 
 const approve = { confirm: async () => true };
-
-function doc(kind: string, name: string, spec: string): string {
-  return `---\napiVersion: steward.dev/v1alpha1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n  instance: main\n${spec
-    .trim()
-    .split('\n')
-    .map((l) => `  ${l}`)
-    .join('\n')}\n`;
-}
 
 async function query(sql: string, params: readonly unknown[] = [], database = 'postgres'): Promise<Record<string, unknown>[]> {
   const admin = await adminClient(database);
@@ -38,8 +30,8 @@ describe('schemas and role memberships', () => {
       'instance.yaml': instanceYaml(),
       'roles.yaml': roleYaml(owner, '') + roleYaml(group, '') + roleYaml(member, 'login: true\nconnectionLimit: 2'),
       'db.yaml': databaseYaml(db, `owner: ${owner}`),
-      'schema.yaml': doc('PostgresSchema', 'billing-schema', `database: ${db}\nschema: billing\nowner: ${owner}\ncomment: invoices`),
-      'membership.yaml': doc('PostgresRoleMembership', 'member-in-group', `role: ${group}\nmember: ${member}${inheritOption}`),
+      'schema.yaml': manifestYaml('PostgresSchema', 'billing-schema', `database: ${db}\nschema: billing\nowner: ${owner}\ncomment: invoices`),
+      'membership.yaml': manifestYaml('PostgresRoleMembership', 'member-in-group', `role: ${group}\nmember: ${member}${inheritOption}`),
     });
     const options = projectOptions(dir);
     const plan = await runPlan(options);

@@ -154,23 +154,28 @@ function orderChanges(changes: readonly PlannedChange[], prior: readonly PriorRe
   for (const change of changes) (change.action === 'no-op' ? noops : actionable).set(change.address, change);
   if (actionable.size === 0) return changes;
 
-  // The actionable changes a no-op stands between, through chains of no-ops (memoised).
+  // The actionable changes `dependsOn` names, looking through no-ops to what they depend on in turn
+  // (memoised per no-op; `visiting` stops at a cycle).
   const through = new Map<string, readonly ResourceAddress[]>();
-  const actionableBehind = (address: ResourceAddress, visiting: Set<string>): readonly ResourceAddress[] => {
-    const known = through.get(address);
-    if (known) return known;
-    const noop = noops.get(address);
-    if (!noop || visiting.has(address)) return [];
-    visiting.add(address);
+  const actionableDeps = (dependsOn: readonly ResourceAddress[], visiting: Set<string>): ResourceAddress[] => {
     const found: ResourceAddress[] = [];
-    for (const dep of noop.desired?.dependsOn ?? []) {
+    for (const dep of dependsOn) {
       const change = actionable.get(dep);
       if (change) {
         if (change.action !== 'delete') found.push(dep);
-      } else found.push(...actionableBehind(dep, visiting));
+        continue;
+      }
+      const noop = noops.get(dep);
+      if (!noop || visiting.has(dep)) continue;
+      let behind = through.get(dep);
+      if (behind === undefined) {
+        visiting.add(dep);
+        behind = actionableDeps(noop.desired?.dependsOn ?? [], visiting);
+        visiting.delete(dep);
+        through.set(dep, behind);
+      }
+      found.push(...behind);
     }
-    visiting.delete(address);
-    through.set(address, found);
     return found;
   };
 
@@ -193,14 +198,7 @@ function orderChanges(changes: readonly PlannedChange[], prior: readonly PriorRe
 
   const executionDeps = (change: PlannedChange): ResourceAddress[] => {
     if (change.action === 'delete') return dependantsInPrior(change.address).filter((a) => actionable.has(a)) as ResourceAddress[];
-    const deps: ResourceAddress[] = [];
-    for (const dep of change.desired?.dependsOn ?? []) {
-      const other = actionable.get(dep);
-      if (other) {
-        if (other.action !== 'delete') deps.push(dep);
-      } else deps.push(...actionableBehind(dep, new Set()));
-    }
-    return deps;
+    return actionableDeps(change.desired?.dependsOn ?? [], new Set());
   };
   // Every change was built by this planner with an empty `dependsOn` of its own, which is filled
   // here rather than copying the change: an apply from scratch makes every resource a change.

@@ -239,7 +239,14 @@ export async function openManifestCache(dir: string, kinds: ReadonlyMap<string, 
   const code = await codeFingerprint();
   if (code === undefined) return undefined;
   const kindNames = [...kinds.keys()].sort().join(',');
-  const keyOf = (file: string, text: string): string => sha256(`${code}\n${kindNames}\n${file}\n${sha256(text)}`);
+  // A load asks for each file's text hash for the project's key and again for the file's own.
+  const textHashes = new Map<string, string>();
+  const textHash = (text: string): string => {
+    let hash = textHashes.get(text);
+    if (hash === undefined) textHashes.set(text, (hash = sha256(text)));
+    return hash;
+  };
+  const keyOf = (file: string, text: string): string => sha256(`${code}\n${kindNames}\n${file}\n${textHash(text)}`);
   // One entry per manifest file, replaced when the file changes.
   const entryPath = (absolute: string): string => path.join(dir, `${sha256(absolute)}.json`);
   let prepared: Promise<void> | undefined;
@@ -280,7 +287,7 @@ export async function openManifestCache(dir: string, kinds: ReadonlyMap<string, 
   // One entry for the whole project, replaced whenever any file, or the set of files, changes.
   const projectPath = path.join(dir, 'project.json');
   const projectKey = (files: readonly ProjectFile[]): string =>
-    sha256(`${code}\n${kindNames}\n${files.map((f) => `${f.absolute}\u0000${f.file}\u0000${sha256(f.text)}`).join('\n')}`);
+    sha256(`${code}\n${kindNames}\n${files.map((f) => `${f.absolute}\u0000${f.file}\u0000${textHash(f.text)}`).join('\n')}`);
   return {
     async read(absolute, file, text) {
       const stored = await readEntry(entryPath(absolute), keyOf(file, text));

@@ -61,42 +61,44 @@ async function started(dataDir: string): Promise<PGlite> {
   return db;
 }
 
+/** A new cluster in `dataDir` copied from the template, started; undefined when there is no usable template (an unusable one is discarded). */
+async function startedCopy(template: string, dataDir: string): Promise<PGlite | undefined> {
+  try {
+    return (await copyTemplate(template, dataDir)) ? await started(dataDir) : undefined;
+  } catch {
+    await rm(dataDir, { recursive: true, force: true });
+    await discardTemplate(template);
+    return undefined;
+  }
+}
+
 /**
- * The cluster in `dataDir`. A new one is a copy of the machine's template when there is one (see
- * `pglite-template.ts`); otherwise PGlite creates one as the template first, or in place when
- * there is nowhere to keep a template.
+ * The cluster in `dataDir`. A new one is a copy of the machine's template, which is made (once)
+ * when there is none or it is unusable; PGlite creates the cluster in place when there is nowhere
+ * to keep a template.
  */
 async function openPglite(dataDir: string, preparation: ClusterPreparation | undefined): Promise<PGlite> {
   if (await exists(dataDir)) return started(dataDir);
   const template = preparation === undefined ? undefined : await templatePath(START_PARAMS, preparation.key);
-  if (template !== undefined && preparation !== undefined) {
-    for (const attempt of ['existing', 'new'] as const) {
-      if (attempt === 'new') {
-        await makeTemplate(template, async (dir) => {
-          const db = await started(dir);
-          try {
-            await preparation.prepare(clientOf(db));
-          } finally {
-            await db.close();
-          }
-        });
-      }
-      try {
-        if (await copyTemplate(template, dataDir)) return await started(dataDir);
-      } catch {
-        // An unusable template: forget what it left, and make a new one (once).
-        await rm(dataDir, { recursive: true, force: true });
-        await discardTemplate(template);
-      }
+  if (template === undefined || preparation === undefined) return started(dataDir);
+  const copied = await startedCopy(template, dataDir);
+  if (copied !== undefined) return copied;
+  await makeTemplate(template, async (dir) => {
+    const db = await started(dir);
+    try {
+      await preparation.prepare(clientOf(db));
+    } finally {
+      await db.close();
     }
-  }
-  return started(dataDir);
+  });
+  return (await startedCopy(template, dataDir)) ?? started(dataDir);
 }
 
 /**
  * Opens (creating on first use) an embedded PostgreSQL in `dataDir`. PGlite runs inside this
  * process and must never be opened by two processes at once: the caller holds the store lock.
- * A new cluster is prepared as `preparation` says (from the machine's template when there is one).
+ * A new cluster starts as a copy of the machine's template prepared as `preparation` says (the
+ * caller's own start-up, such as migrations, still runs on every open).
  */
 export async function openPgliteClient(dataDir: string, preparation?: ClusterPreparation): Promise<SqlClient> {
   return clientOf(await openPglite(dataDir, preparation));

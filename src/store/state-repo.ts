@@ -89,15 +89,14 @@ type SummaryRow = readonly [
 
 type ListedRow = readonly [...SummaryRow, spec: JsonValue | null, attributes: Attributes];
 
-function fromSummary(row: SummaryRow): StateRecordSummary {
+function fromSummary(row: SummaryRow | ListedRow): StateRecordSummary {
   const [address, kind, name, target, specHash, providerId, dependencies, protect, version, createdAtMs, updatedAtMs] = row;
   return { address, kind, name, target, specHash, providerId, dependencies, protect, version, createdAt: new Date(createdAtMs).toISOString(), updatedAt: new Date(updatedAtMs).toISOString() };
 }
 
 function fromListed(row: ListedRow): StateRecord {
-  const [address, kind, name, target, specHash, providerId, dependencies, protect, version, createdAtMs, updatedAtMs, spec, attributes] = row;
-  const [createdAt, updatedAt] = [new Date(createdAtMs).toISOString(), new Date(updatedAtMs).toISOString()];
-  return { address, kind, name, target, specHash, providerId, dependencies, protect, version, createdAt, updatedAt, spec: spec ?? null, attributes };
+  // Two properties added to the summary built for this row, rather than a copy of it.
+  return Object.assign(fromSummary(row), { spec: row[11] ?? null, attributes: row[12] });
 }
 
 const HISTORY_COLUMNS = `address, version, run_id::text AS run_id, action, spec_hash, attributes,

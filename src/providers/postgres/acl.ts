@@ -1,7 +1,6 @@
-import { heldIn, parseAcl, type HeldPrivileges } from './aclitem.js';
+import { heldIn, NO_PRIVILEGES, parseAcl } from './aclitem.js';
 import type { DatabaseConnection } from './connection.js';
-
-export type { HeldPrivileges } from './aclitem.js';
+import type { PrivilegeMap } from './privilege-math.js';
 
 /** Objects that exist, each with every ACL entry on it (built-in defaults included when unset). */
 export interface AclSnapshot {
@@ -11,12 +10,10 @@ export interface AclSnapshot {
    * `schema.table.column`, `schema`, `database`, or a function's regprocedure text), as aclexplode
    * would report it; empty when nothing. Callers only read the map.
    */
-  held(object: string, grantee: string): HeldPrivileges;
+  held(object: string, grantee: string): PrivilegeMap;
   /** For `all` grants: object keys by schema. */
   readonly bySchema: ReadonlyMap<string, readonly string[]>;
 }
-
-const NOTHING: HeldPrivileges = new Map();
 
 /** One object of a read: its key, its schema (null for schemas and databases) and its ACL's items (null when it has none). */
 type SnapshotEntry = readonly [object: string, nspname: string | null, acl: readonly string[] | null];
@@ -40,10 +37,10 @@ function snapshot(entries: readonly SnapshotEntry[]): AclSnapshot {
     if (acl !== null) acls.set(object, acl);
   }
   const asked = new Set<string>();
-  const parsed = new Map<string, ReadonlyMap<string, HeldPrivileges>>();
-  const held = (object: string, grantee: string): HeldPrivileges => {
+  const parsed = new Map<string, ReadonlyMap<string, PrivilegeMap>>();
+  const held = (object: string, grantee: string): PrivilegeMap => {
     const acl = acls.get(object);
-    if (acl === undefined) return NOTHING;
+    if (acl === undefined) return NO_PRIVILEGES;
     let byGrantee = parsed.get(object);
     if (byGrantee === undefined) {
       if (!asked.has(object)) {
@@ -52,7 +49,7 @@ function snapshot(entries: readonly SnapshotEntry[]): AclSnapshot {
       }
       parsed.set(object, (byGrantee = parseAcl(acl)));
     }
-    return byGrantee.get(grantee) ?? NOTHING;
+    return byGrantee.get(grantee) ?? NO_PRIVILEGES;
   };
   return { objects, bySchema, held };
 }

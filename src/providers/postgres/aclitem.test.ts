@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueName } from '../../../test/fixtures.js';
-import { heldIn, parseAcl, type HeldPrivileges } from './aclitem.js';
+import { heldIn, parseAcl } from './aclitem.js';
+import type { PrivilegeMap } from './privilege-math.js';
 
-const plain = (acl: ReadonlyMap<string, HeldPrivileges>): Record<string, Record<string, boolean>> =>
+const plain = (acl: ReadonlyMap<string, PrivilegeMap>): Record<string, Record<string, boolean>> =>
   Object.fromEntries([...acl].map(([grantee, held]) => [grantee, Object.fromEntries([...held].sort(([a], [b]) => (a < b ? -1 : 1)))]));
 
 describe('parseAcl', () => {

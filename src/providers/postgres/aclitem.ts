@@ -1,5 +1,4 @@
-/** Privilege → whether it is held with grant option. */
-export type HeldPrivileges = ReadonlyMap<string, boolean>;
+import type { PrivilegeMap } from './privilege-math.js';
 
 /** The letters of `aclitem`'s text form (PostgreSQL's ACL_*_CHR), as the privileges aclexplode names. */
 const LETTERS: Readonly<Record<string, string>> = {
@@ -24,9 +23,9 @@ const LETTERS: Readonly<Record<string, string>> = {
  * `arw*` → privilege → grantable. A read of ten thousand grants holds a handful of distinct
  * privilege strings, so each is parsed once per process and shared (nobody writes to them).
  */
-const parsedPrivileges = new Map<string, HeldPrivileges>();
+const parsedPrivileges = new Map<string, PrivilegeMap>();
 
-function privilegesOf(text: string, item: string): HeldPrivileges {
+function privilegesOf(text: string, item: string): PrivilegeMap {
   let parsed = parsedPrivileges.get(text);
   if (parsed === undefined) {
     const held = new Map<string, boolean>();
@@ -42,15 +41,15 @@ function privilegesOf(text: string, item: string): HeldPrivileges {
   return parsed;
 }
 
-/** A role name as `aclitemout` writes it (double-quoted, quotes doubled, when not plain) from `at`; returns it and where it ends. */
-function roleName(item: string, at: number, stop: string): readonly [name: string, end: number] {
-  if (item[at] !== '"') {
-    const end = item.indexOf(stop, at);
+/** The grantee's name at the start of an item, as `aclitemout` writes it (double-quoted, quotes doubled, when not plain), and where it ends. */
+function granteeName(item: string): readonly [name: string, end: number] {
+  if (item[0] !== '"') {
+    const end = item.indexOf('=');
     if (end < 0) throw new Error(`malformed ACL entry ${item}`);
-    return [item.slice(at, end), end];
+    return [item.slice(0, end), end];
   }
   let name = '';
-  let i = at + 1;
+  let i = 1;
   for (;;) {
     const quote = item.indexOf('"', i);
     if (quote < 0) throw new Error(`malformed ACL entry ${item}`);
@@ -68,17 +67,17 @@ function roleName(item: string, at: number, stop: string): readonly [name: strin
  * privilege: it is held with grant option if any of them gave it so. This is what aclexplode
  * would return, read without asking the server to expand tens of thousands of rows.
  */
-export function parseAcl(items: readonly string[]): ReadonlyMap<string, HeldPrivileges> {
-  const byGrantee = new Map<string, HeldPrivileges>();
+export function parseAcl(items: readonly string[]): ReadonlyMap<string, PrivilegeMap> {
+  const byGrantee = new Map<string, PrivilegeMap>();
   for (const item of items) {
-    const [grantee, equals] = roleName(item, 0, '=');
+    const [grantee, equals] = granteeName(item);
     byGrantee.set(grantee, merge(byGrantee.get(grantee), itemPrivileges(item, equals)));
   }
   return byGrantee;
 }
 
 /** The privileges of one item whose grantee name ends at `equals`. */
-function itemPrivileges(item: string, equals: number): HeldPrivileges {
+function itemPrivileges(item: string, equals: number): PrivilegeMap {
   if (item[equals] !== '=') throw new Error(`malformed ACL entry ${item}`);
   const slash = item.indexOf('/', equals + 1);
   if (slash < 0) throw new Error(`malformed ACL entry ${item}`);
@@ -86,7 +85,7 @@ function itemPrivileges(item: string, equals: number): HeldPrivileges {
 }
 
 /** Another grantor's entry for the same grantee added to what it holds (shared maps are never written). */
-function merge(before: HeldPrivileges | undefined, held: HeldPrivileges): HeldPrivileges {
+function merge(before: PrivilegeMap | undefined, held: PrivilegeMap): PrivilegeMap {
   if (before === undefined) return held;
   const merged = new Map(before);
   for (const [privilege, grantable] of held) merged.set(privilege, (merged.get(privilege) ?? false) || grantable);
@@ -98,16 +97,17 @@ function merge(before: HeldPrivileges | undefined, held: HeldPrivileges): HeldPr
  * that can be its own (they start with its name, plain or quoted) are parsed. A grant asks about
  * its own grantee on objects that carry dozens of others' entries.
  */
-export function heldIn(items: readonly string[], grantee: string): HeldPrivileges {
+export function heldIn(items: readonly string[], grantee: string): PrivilegeMap {
   const plain = `${grantee}=`;
   const quoted = `"${grantee.replace(/"/g, '""')}"=`;
-  let held: HeldPrivileges | undefined;
+  let held: PrivilegeMap | undefined;
   for (const item of items) {
     if (!item.startsWith(plain) && !item.startsWith(quoted)) continue;
-    const [name, equals] = roleName(item, 0, '=');
+    const [name, equals] = granteeName(item);
     if (name === grantee) held = merge(held, itemPrivileges(item, equals));
   }
-  return held ?? NOTHING;
+  return held ?? NO_PRIVILEGES;
 }
 
-const NOTHING: HeldPrivileges = new Map();
+/** Nothing held (shared; nobody writes to it). */
+export const NO_PRIVILEGES: PrivilegeMap = new Map();

@@ -1,9 +1,6 @@
 import { DEFAULT_OBJECT_TYPES, type DefaultObjectType, type GrantObjectType } from '../../kinds/index.js';
 import type { DiscoveredDefaultPrivileges, DiscoveredGrant } from './discover-types.js';
-import { fullSet } from './privilege-math.js';
-
-/** Privilege → held with grant option (several grantors merge, as observation merges them). */
-export type HeldPrivileges = ReadonlyMap<string, boolean>;
+import { fullSet, samePrivileges, type PrivilegeMap } from './privilege-math.js';
 
 interface AclLike {
   readonly source: 'held' | 'initial';
@@ -18,11 +15,7 @@ export interface ChangedAcl<Row> {
   readonly row: Row;
   readonly grantee: string;
   /** Empty when every initial privilege was revoked: an absence no manifest can declare. */
-  readonly held: HeldPrivileges;
-}
-
-function sameHeld(a: HeldPrivileges, b: HeldPrivileges): boolean {
-  return a.size === b.size && [...a].every(([p, g]) => b.get(p) === g);
+  readonly held: PrivilegeMap;
 }
 
 /**
@@ -42,7 +35,7 @@ export function changedAcls<Row extends AclLike>(rows: readonly Row[], objectKey
     const side = row.source === 'held' ? group.held : group.initial;
     side.set(row.privilege, (side.get(row.privilege) ?? false) || row.grantable);
   }
-  return [...groups.values()].filter((g) => !sameHeld(g.held, g.initial)).map((g) => ({ row: g.row, grantee: g.row.grantee, held: g.held }));
+  return [...groups.values()].filter((g) => !samePrivileges(g.held, g.initial)).map((g) => ({ row: g.row, grantee: g.row.grantee, held: g.held }));
 }
 
 /** How a held set is declared: one authoritative grant, or two additive ones when grant options are mixed. */
@@ -64,7 +57,7 @@ function privilegeList(privileges: readonly string[], full: readonly string[]): 
  * privileges with and some without it, an authoritative grant of either would see the others as
  * drift, so the two halves become two additive grants, which together plan empty.
  */
-export function declarations(held: HeldPrivileges, full: readonly string[]): readonly Declaration[] {
+export function declarations(held: PrivilegeMap, full: readonly string[]): readonly Declaration[] {
   const withOption = [...held].filter(([, g]) => g).map(([p]) => p);
   const without = [...held].filter(([, g]) => !g).map(([p]) => p);
   if (withOption.length === 0 || without.length === 0) {
@@ -86,7 +79,7 @@ export interface ObjectPrivileges {
   readonly object: string;
   readonly column: string | null;
   readonly grantee: string;
-  readonly held: HeldPrivileges;
+  readonly held: PrivilegeMap;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -162,7 +155,7 @@ export interface DefaultPrivilegesHeld {
   readonly schema: string | null;
   readonly objectType: DefaultObjectType;
   readonly grantee: string;
-  readonly held: HeldPrivileges;
+  readonly held: PrivilegeMap;
 }
 
 export function defaultPrivilegesOf(item: DefaultPrivilegesHeld, serverVersion: number): readonly DiscoveredDefaultPrivileges[] {

@@ -106,11 +106,6 @@ function snapshotFor(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Acl
   }
 }
 
-/** What `grantee` holds on `object` (callers only read it). */
-function heldBy(snapshot: AclSnapshot, object: string, grantee: string): PrivilegeMap {
-  return snapshot.held(object, grantee);
-}
-
 function sortedRecord(entries: Iterable<readonly [string, JsonValue]>): Record<string, JsonValue> {
   return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -133,7 +128,7 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
     let holdsAny = false;
     const objects = snapshot.bySchema.get(spec.on.schema!) ?? [];
     for (const object of objects) {
-      const held = heldBy(snapshot, object, grantee);
+      const held = snapshot.held(object, grantee);
       if ([...held.keys()].some((p) => !additive || desired.has(p))) holdsAny = true;
       const delta = privilegeDelta(desired, held, !additive);
       const lacking = [...delta.grant, ...delta.grantWithOption.map((p) => `${p} WITH GRANT OPTION`)].sort();
@@ -152,7 +147,7 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
   for (const key of grantObjectKeys(spec)) {
     const object = catalogKey(spec, key, acls.resolved);
     if (object === undefined || !snapshot.objects.has(object)) return undefined;
-    const tokens = observedTokens(heldBy(snapshot, object, grantee), spec.privileges, spec.withGrantOption, additive, full);
+    const tokens = observedTokens(snapshot.held(object, grantee), spec.privileges, spec.withGrantOption, additive, full);
     // Additive grants only see the declared privileges: other ones do not make this grant exist.
     if (tokens.length > 0) holdsAny = true;
     privileges.push([key, [...tokens]]);

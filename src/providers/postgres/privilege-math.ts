@@ -62,7 +62,7 @@ export function observedTokens(
 ): readonly string[] {
   const found = declaration(declared, withGrantOption, full);
   // Mostly what is held is exactly what is declared: then the answer is the declaration's own.
-  if (sameHeld(held, found.wanted)) {
+  if (samePrivileges(held, found.wanted)) {
     let tokens = found.asDeclared.get(additive);
     if (tokens === undefined) found.asDeclared.set(additive, (tokens = readTokens(found.wanted, found, additive, full)));
     return tokens;
@@ -70,9 +70,10 @@ export function observedTokens(
   return readTokens(held, found, additive, full);
 }
 
-function sameHeld(held: PrivilegeMap, wanted: PrivilegeMap): boolean {
-  if (held.size !== wanted.size) return false;
-  for (const [privilege, grantable] of held) if (wanted.get(privilege) !== grantable) return false;
+/** Whether two maps hold the same privileges with the same grant options. */
+export function samePrivileges(a: PrivilegeMap, b: PrivilegeMap): boolean {
+  if (a.size !== b.size) return false;
+  for (const [privilege, grantable] of a) if (b.get(privilege) !== grantable) return false;
   return true;
 }
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DesiredResource, FieldPath, KindDefinition, ResourceAddress, ResourceMetadata, SourceLocation } from '../core/index.js';
 import type { DocumentOutcome } from './validate.js';
-import { locate, locationKey, parseManifestText, type ParsedFile, type SourceDocument } from './yaml-source.js';
+import { documentLocation, locate, locationOf, originOf, type LocationOrigin } from './locations.js';
+import { DeferredDocument, positionedOnce, type ParsedFile } from './yaml-source.js';
 
 /**
  * A cache of parsed and validated manifest files, so an unchanged project is not parsed again:
@@ -24,27 +25,31 @@ import { locate, locationKey, parseManifestText, type ParsedFile, type SourceDoc
  */
 
 /** Bump when the stored shape changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** Fields of a document outcome this cache knows how to store; an outcome with others is not cached. */
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(['document', 'diagnostics', 'declaration', 'dependsOn', 'spec', 'complete']);
 
-type Position = readonly [line: number, column: number];
-
+/**
+ * One document, without positions: a restored document's locations are worked out from the
+ * file's text if something asks for one (see `deferredDocument`), as for a freshly read file.
+ */
 interface StoredDocument {
   readonly index: number;
   readonly address: string;
   readonly kind: string;
   readonly name: string;
-  readonly source: Position;
-  readonly nameLocation: Position;
-  readonly dependsOn: readonly { readonly text: string; readonly path: FieldPath; readonly at: Position }[];
+  readonly dependsOn: readonly { readonly text: string; readonly path: FieldPath }[];
   readonly spec: unknown;
   readonly metadata: ResourceMetadata;
   readonly protect: boolean;
-  /** Value locations of the spec's references, which resolving them asks for. */
-  readonly locations: readonly (readonly [key: string, line: number, column: number])[];
 }
+
+/** Where a stored resource was declared: its document in a file, or a fixed position. */
+type StoredSource = { readonly file: string; readonly origin: LocationOrigin } | SourceLocation;
+
+/** A resource as the project entry stores it. */
+type StoredResource = Omit<DesiredResource, 'source'> & { readonly source: StoredSource };
 
 interface Header {
   readonly format: number;
@@ -77,8 +82,20 @@ export interface ProjectFile {
 const isLocation = (v: unknown): v is SourceLocation =>
   typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)['file'] === 'string' && Number.isSafeInteger((v as Record<string, unknown>)['line']);
 
+const isOrigin = (v: unknown): v is LocationOrigin => {
+  if (typeof v !== 'object' || v === null || !Number.isSafeInteger((v as Record<string, unknown>)['document'])) return false;
+  const field = (v as Record<string, unknown>)['field'];
+  if (field === undefined) return true;
+  if (typeof field !== 'object' || field === null) return false;
+  const { path: fieldPath, at } = field as Record<string, unknown>;
+  return Array.isArray(fieldPath) && (at === 'key' || at === 'value');
+};
+
+const isStoredSource = (v: unknown): v is StoredSource =>
+  isLocation(v) || (typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)['file'] === 'string' && isOrigin((v as Record<string, unknown>)['origin']));
+
 /** Enough of a resource's shape to trust a stored one that passed its digest. */
-function isResource(v: unknown, kinds: ReadonlyMap<string, KindDefinition>): v is DesiredResource {
+function isResource(v: unknown, kinds: ReadonlyMap<string, KindDefinition>): v is StoredResource {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
   return (
@@ -92,8 +109,48 @@ function isResource(v: unknown, kinds: ReadonlyMap<string, KindDefinition>): v i
     Array.isArray(r['dependsOn']) &&
     (r['target'] === undefined || typeof r['target'] === 'string') &&
     typeof r['protect'] === 'boolean' &&
-    isLocation(r['source'])
+    isStoredSource(r['source'])
   );
+}
+
+/** What the project entry keeps of a location: where it points, unless it was never found again from a document. */
+function storedSource(location: SourceLocation): StoredSource {
+  const origin = originOf(location);
+  return origin === undefined ? { file: location.file, line: location.line, column: location.column } : { file: location.file, origin };
+}
+
+/**
+ * The stored resources with their locations found again, when asked, from the files' texts
+ * (one positional parse per file at most); undefined when a location names a file not loaded.
+ */
+function restoreProject(files: readonly ProjectFile[], stored: readonly StoredResource[]): readonly DesiredResource[] | undefined {
+  const texts = new Map(files.map((f) => [f.file, f.text]));
+  const parses = new Map<string, () => ParsedFile>();
+  const resources: DesiredResource[] = [];
+  for (const r of stored) {
+    const source = r.source;
+    if (!('origin' in source)) {
+      resources.push(r as DesiredResource);
+      continue;
+    }
+    const text = texts.get(source.file);
+    if (text === undefined) return undefined;
+    let positioned = parses.get(source.file);
+    if (positioned === undefined) parses.set(source.file, (positioned = positionedOnce(source.file, text)));
+    const document = new DeferredDocument(source.file, source.origin.document, undefined, positioned);
+    resources.push({
+      address: r.address,
+      kind: r.kind,
+      name: r.name,
+      metadata: r.metadata,
+      spec: r.spec,
+      dependsOn: r.dependsOn,
+      ...(r.target === undefined ? {} : { target: r.target }),
+      protect: r.protect,
+      source: locationOf(document, source.origin),
+    });
+  }
+  return resources;
 }
 
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
@@ -130,34 +187,23 @@ function isPlainJson(value: unknown): boolean {
   return Object.values(value).every((v) => v === undefined || isPlainJson(v));
 }
 
-const position = (location: SourceLocation): Position => [location.line, location.column];
-
 /** What is stored for one outcome, or undefined when it is not something this cache can hold. */
 function store(outcome: DocumentOutcome): StoredDocument | undefined {
   const { declaration, dependsOn, spec, complete } = outcome;
   if (outcome.diagnostics.length > 0 || declaration === undefined || dependsOn === undefined || spec === undefined || complete === undefined) return undefined;
   if (Object.keys(outcome).some((k) => !KNOWN_FIELDS.has(k))) return undefined;
   if (!isPlainJson(spec.value) || !isPlainJson(complete.metadata)) return undefined;
-  const locations = spec.definition.references(spec.value).map((r): readonly [string, number, number] => {
-    const at = locate(outcome.document, r.path, 'value');
-    return [locationKey(r.path, 'value'), at.line, at.column];
-  });
   return {
     index: outcome.document.index,
     address: declaration.address,
     kind: declaration.kind,
     name: declaration.name,
-    source: position(declaration.source),
-    nameLocation: position(declaration.nameLocation),
-    dependsOn: dependsOn.map((d) => ({ text: d.text, path: d.path, at: position(d.location) })),
+    dependsOn: dependsOn.map((d) => ({ text: d.text, path: d.path })),
     spec: spec.value,
     metadata: complete.metadata,
     protect: complete.protect,
-    locations,
   };
 }
-
-const isPosition = (v: unknown): v is Position => Array.isArray(v) && v.length === 2 && v.every((n) => Number.isSafeInteger(n));
 
 function isStored(v: unknown): v is StoredDocument {
   if (typeof v !== 'object' || v === null) return false;
@@ -167,53 +213,36 @@ function isStored(v: unknown): v is StoredDocument {
     typeof d['address'] === 'string' &&
     typeof d['kind'] === 'string' &&
     typeof d['name'] === 'string' &&
-    isPosition(d['source']) &&
-    isPosition(d['nameLocation']) &&
     Array.isArray(d['dependsOn']) &&
-    d['dependsOn'].every((e: unknown) => typeof e === 'object' && e !== null && typeof (e as Record<string, unknown>)['text'] === 'string' && Array.isArray((e as Record<string, unknown>)['path']) && isPosition((e as Record<string, unknown>)['at'])) &&
+    d['dependsOn'].every((e: unknown) => typeof e === 'object' && e !== null && typeof (e as Record<string, unknown>)['text'] === 'string' && Array.isArray((e as Record<string, unknown>)['path'])) &&
     typeof d['metadata'] === 'object' &&
     d['metadata'] !== null &&
-    typeof d['protect'] === 'boolean' &&
-    Array.isArray(d['locations']) &&
-    d['locations'].every((l: unknown) => Array.isArray(l) && l.length === 3 && typeof l[0] === 'string' && Number.isSafeInteger(l[1]) && Number.isSafeInteger(l[2]))
+    typeof d['protect'] === 'boolean'
   );
 }
 
 /**
- * The cached file's documents. Their YAML is parsed again only if something asks for a location
- * that was not stored (a problem found later, such as a duplicate name in another file).
+ * The cached file's documents. Their YAML is parsed again (with positions) only if something
+ * asks for a location: a problem found later, such as a duplicate name in another file.
  */
 function restore(file: string, text: string, stored: readonly StoredDocument[], kinds: ReadonlyMap<string, KindDefinition>): readonly DocumentOutcome[] | undefined {
-  let parsed: ParsedFile | undefined;
-  const parsedDocument = (index: number): SourceDocument => {
-    parsed ??= parseManifestText(file, text);
-    const found = parsed.documents.find((d) => d.index === index);
-    if (found === undefined) throw new Error(`${file}: document ${index} is no longer there`);
-    return found;
-  };
-  const at = ([line, column]: Position): SourceLocation => ({ file, line, column });
+  const positioned = positionedOnce(file, text);
   const outcomes: DocumentOutcome[] = [];
   for (const d of stored) {
     const definition = kinds.get(d.kind);
     if (definition === undefined) return undefined;
-    const knownLocations = new Map(d.locations.map(([key, line, column]) => [key, { file, line, column }]));
-    const document: SourceDocument = {
-      file,
-      index: d.index,
-      broken: false,
-      knownLocations,
-      get document() {
-        return parsedDocument(d.index).document;
-      },
-      get lineCounter() {
-        return parsedDocument(d.index).lineCounter;
-      },
-    };
+    const document = new DeferredDocument(file, d.index, undefined, positioned);
     outcomes.push({
       document,
       diagnostics: [],
-      declaration: { address: d.address as ResourceAddress, kind: d.kind, name: d.name, source: at(d.source), nameLocation: at(d.nameLocation) },
-      dependsOn: d.dependsOn.map((e) => ({ text: e.text, path: e.path, location: at(e.at) })),
+      declaration: {
+        address: d.address as ResourceAddress,
+        kind: d.kind,
+        name: d.name,
+        source: documentLocation(document),
+        nameLocation: locate(document, ['metadata', 'name'], 'value'),
+      },
+      dependsOn: d.dependsOn.map((e) => ({ text: e.text, path: e.path, location: locate(document, e.path, 'value') })),
       spec: { definition, value: d.spec },
       complete: { metadata: d.metadata, protect: d.protect },
     });
@@ -301,12 +330,14 @@ export async function openManifestCache(dir: string, kinds: ReadonlyMap<string, 
 
     async readProject(files) {
       const stored = await readEntry(projectPath, projectKey(files));
-      return Array.isArray(stored) && stored.every((r) => isResource(r, kinds)) ? stored : undefined;
+      return Array.isArray(stored) && stored.every((r) => isResource(r, kinds)) ? restoreProject(files, stored) : undefined;
     },
 
     async writeProject(files, resources) {
       if (!resources.every((r) => isPlainJson(r.spec) && isPlainJson(r.metadata))) return;
-      await writeEntry(projectPath, projectKey(files), JSON.stringify(resources));
+      // Locations are kept as where they point, not as lines, so writing does not parse the files again.
+      const stored: StoredResource[] = resources.map((r) => ({ ...r, source: storedSource(r.source) }));
+      await writeEntry(projectPath, projectKey(files), JSON.stringify(stored));
     },
 
     async write(absolute, file, text, outcomes) {

@@ -1,7 +1,8 @@
 import { API_VERSION, type Diagnostic, type KindDefinition } from '../core/index.js';
 import { closestMatch, quoteList } from './suggest.js';
 import { describeValue } from './zod-issues.js';
-import { documentLocation, locate, type SourceDocument } from './yaml-source.js';
+import { documentLocation, locate } from './locations.js';
+import type { SourceDocument } from './yaml-source.js';
 
 /**
  * Checks of `apiVersion` and `kind`, which have diagnostic codes of their own and decide which

@@ -13,7 +13,7 @@ import {
 } from '../core/index.js';
 import { closeMatches, closestMatch, quoteList } from './suggest.js';
 import { expandOutcome, type Declaration, type DocumentOutcome } from './validate.js';
-import { locate } from './yaml-source.js';
+import { locate } from './locations.js';
 
 export interface ResolvedManifests {
   /** The valid, non-duplicate documents as resources, in declaration order. */

@@ -11,7 +11,8 @@ import { envelopeSchema, LIFECYCLE_KEYS, lifecycleSchema } from './envelope.js';
 import { descriptionAt, knownKeysAt } from './schema-walk.js';
 import { checkApiVersion, checkKind, type Report } from './header.js';
 import { describeValue, issuesToDiagnostics, type IssueContext } from './zod-issues.js';
-import { documentLocation, locate, type SourceDocument } from './yaml-source.js';
+import { documentLocation, locate } from './locations.js';
+import type { SourceDocument } from './yaml-source.js';
 
 /** A document whose kind and name could be read: it counts as declared even when it has errors. */
 export interface Declaration {
@@ -83,7 +84,7 @@ export function validateDocument(source: SourceDocument, kinds: ReadonlyMap<stri
   const start = documentLocation(source);
   let data: unknown;
   try {
-    data = source.document.toJS();
+    data = source.value !== undefined ? source.value : source.document.toJS();
   } catch (error) {
     // toJS refuses aliases it cannot resolve (anchors do not cross documents) and aliases that
     // expand too much (a "billion laughs" document); the parser accepts both.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { documentLocation, locate, parseManifestText } from './yaml-source.js';
+import { documentLocation, locate } from './locations.js';
+import { parseManifestText, parseWithPositions } from './yaml-source.js';
 
 const TEXT = `# leading comment
 top: 1
@@ -68,5 +69,53 @@ describe('parseManifestText', () => {
     const tagged = parseManifestText('w.yaml', 'a: !Secret x\n');
     expect(tagged.diagnostics).toHaveLength(1);
     expect(tagged.diagnostics[0]).toMatchObject({ code: 'yaml-syntax', severity: 'warning', location: { line: 1, column: 4 } });
+  });
+});
+
+describe('the fast reader', () => {
+  const CLEAN = `# roles
+apiVersion: steward.dev/v1alpha1
+kind: PostgresRole
+metadata:
+  name: app
+spec:
+  privileges: [select, insert]
+  limits: {connections: 0x10, ratio: -.5e3, big: 0b11, octal: 0o17}
+---
+{"kind": "PostgresRole", "metadata": {"name": "json"}, "spec": {"note": "\\u00e9"}}
+`;
+
+  it('reads a clean file without positions, with the same values and locations as the positional parser', () => {
+    const fast = parseManifestText('c.yaml', CLEAN);
+    const slow = parseWithPositions('c.yaml', CLEAN);
+    expect(fast.diagnostics).toEqual([]);
+    expect(fast.documents.map((d) => d.index)).toEqual(slow.documents.map((d) => d.index));
+    expect(fast.documents.map((d) => d.value)).toEqual(slow.documents.map((d) => d.document.toJS()));
+    expect(fast.documents[0]!.value).toMatchObject({ spec: { limits: { connections: 16, ratio: -500, big: '0b11', octal: 15 } } });
+    const [first, second] = fast.documents;
+    expect(documentLocation(first!)).toEqual({ file: 'c.yaml', line: 2, column: 1 });
+    expect(documentLocation(second!)).toEqual({ file: 'c.yaml', line: 10, column: 1 });
+    expect(locate(first!, ['spec', 'privileges', 1], 'value')).toEqual(locate(slow.documents[0]!, ['spec', 'privileges', 1], 'value'));
+    expect(locate(first!, ['spec', 'privileges', 1], 'value')).toMatchObject({ line: 7, column: 24 });
+    expect(locate(second!, ['metadata', 'name'], 'value')).toMatchObject({ line: 10, column: 47 });
+  });
+
+  it('leaves to the positional parser what it cannot read as the positional parser would', () => {
+    const cases = {
+      'a syntax error': 'a: b: c\n',
+      'a duplicate key': 'a: 1\na: 2\n',
+      'an alias': 'a: &x {b: 1}\nc: *x\n',
+      'a version directive': '%YAML 1.1\n---\na: yes\n',
+      'an empty document': 'a: 1\n---\n',
+      'a document that is not a mapping': '- a\n',
+      'a complex key': '[a]: 1\n',
+      'an unknown tag': 'a: !Secret x\n',
+    };
+    for (const [what, text] of Object.entries(cases)) {
+      const parsed = parseManifestText('x.yaml', text);
+      const slow = parseWithPositions('x.yaml', text);
+      expect(parsed.diagnostics, what).toEqual(slow.diagnostics);
+      expect(parsed.documents.map((d) => [d.index, d.broken, d.value, d.document.toJS()]), what).toEqual(slow.documents.map((d) => [d.index, d.broken, undefined, d.document.toJS()]));
+    }
   });
 });

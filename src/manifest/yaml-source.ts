@@ -1,7 +1,15 @@
-import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type YAMLError } from 'yaml';
-import type { Diagnostic, FieldPath, SourceLocation } from '../core/index.js';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { isScalar, LineCounter, parseAllDocuments, type Document, type YAMLError } from 'yaml';
+import type { Diagnostic, SourceLocation } from '../core/index.js';
 
-/** One YAML document of a manifest file, with what is needed to point back into the text. */
+/**
+ * One YAML document of a manifest file, with what is needed to point back into the text.
+ *
+ * A file is first read by a fast reader that keeps no positions (js-yaml). Its documents carry
+ * their `value`, and `document` and `lineCounter` come from the positional parser (yaml) only
+ * when something asks where a field is, which only a problem does. A file the fast reader does
+ * not take as it is (see {@link parseManifestText}) is read by the positional parser at once.
+ */
 export interface SourceDocument {
   readonly file: string;
   /** 0-based position of the document in its file. */
@@ -10,11 +18,8 @@ export interface SourceDocument {
   readonly lineCounter: LineCounter;
   /** The parser reported errors: the content is the parser's best guess and must not be validated. */
   readonly broken: boolean;
-  /**
-   * Locations already known (a document read from the manifest cache), by {@link locationKey};
-   * `locate` answers from here first, so a cached document is not parsed again to point at a field.
-   */
-  readonly knownLocations?: ReadonlyMap<string, SourceLocation>;
+  /** The document's content when already read; otherwise it is `document.toJS()`. */
+  readonly value?: unknown;
 }
 
 export interface ParsedFile {
@@ -56,12 +61,81 @@ function isEmptyDocument(document: Document.Parsed): boolean {
   return contents === null || (isScalar(contents) && contents.value === null && contents.range[0] === contents.range[1]);
 }
 
+/** A version directive (`%YAML 1.1`) changes how scalars resolve: only the positional parser honours it. */
+const VERSION_DIRECTIVE = /^%YAML\b/m;
+
+const isMapping = (value: unknown): value is Readonly<Record<string, unknown>> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The documents of a file as the fast reader sees them, when it takes the file as it is: no
+ * syntax error, no version directive, no alias (the positional parser limits how far aliases
+ * expand) and every document a mapping (an empty document reads as null there, so which documents
+ * are empty is left to the positional parser). Both read YAML 1.2 with the core schema.
+ */
+function quickRead(text: string): readonly Readonly<Record<string, unknown>>[] | undefined {
+  if (VERSION_DIRECTIVE.test(text)) return undefined;
+  let values: readonly unknown[];
+  try {
+    values = loadAll(text, { schema: CORE_SCHEMA, maxAliases: 0 });
+  } catch {
+    return undefined;
+  }
+  return values.every(isMapping) ? values : undefined;
+}
+
+/**
+ * A document of `file` whose position-carrying form is read only on first use, from `positioned`
+ * (which parses the file's text with positions, once). `value` is its content when already known.
+ */
+export class DeferredDocument implements SourceDocument {
+  readonly broken = false;
+  readonly #positioned: () => ParsedFile;
+
+  constructor(
+    readonly file: string,
+    readonly index: number,
+    readonly value: unknown,
+    positioned: () => ParsedFile,
+  ) {
+    this.#positioned = positioned;
+  }
+
+  get document(): Document.Parsed {
+    return this.#parsed().document;
+  }
+
+  get lineCounter(): LineCounter {
+    return this.#parsed().lineCounter;
+  }
+
+  #parsed(): SourceDocument {
+    const found = this.#positioned().documents.find((d) => d.index === this.index);
+    if (found === undefined) throw new Error(`${this.file}: document ${this.index + 1} is no longer there`);
+    return found;
+  }
+}
+
+/** Parses `text` with positions the first time the result is asked for. */
+export function positionedOnce(file: string, text: string): () => ParsedFile {
+  let parsed: ParsedFile | undefined;
+  return () => (parsed ??= parseWithPositions(file, text));
+}
+
 /**
  * Parses every document of one file. Syntax errors become diagnostics located where the parser
  * stopped; the documents are still returned (marked `broken`) so other documents of the file, and
- * other files, can be validated.
+ * other files, can be validated. A file without problems is read by the fast reader, and its
+ * positions are worked out only if a location is asked for.
  */
 export function parseManifestText(file: string, text: string): ParsedFile {
+  const values = quickRead(text);
+  if (values === undefined) return parseWithPositions(file, text);
+  const positioned = positionedOnce(file, text);
+  return { file, documents: values.map((value, index) => new DeferredDocument(file, index, value, positioned)), diagnostics: [] };
+}
+
+/** {@link parseManifestText} with the positional parser only. */
+export function parseWithPositions(file: string, text: string): ParsedFile {
   const lineCounter = new LineCounter();
   // prettyErrors would append a code excerpt to messages; the location is reported separately.
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false });
@@ -79,69 +153,4 @@ export function parseManifestText(file: string, text: string): ParsedFile {
     documents.push({ file, index, document, lineCounter, broken: document.errors.length > 0 });
   });
   return { file, documents, diagnostics };
-}
-
-/** Where the document starts: its first content token, after any `---` and comments. */
-export function documentLocation(source: SourceDocument): SourceLocation {
-  const contents = source.document.contents;
-  const offset = contents?.range[0] ?? source.document.range[0];
-  return locationAt(source.file, source.lineCounter, offset);
-}
-
-interface Found {
-  /** The node at the deepest path segment that exists (the document contents when none does). */
-  readonly node: unknown;
-  /** The mapping key of `node`, when it is a mapping value. */
-  readonly key: unknown;
-  /** Whether every segment of the path exists. */
-  readonly complete: boolean;
-}
-
-function rangeStart(node: unknown): number | undefined {
-  return isNode(node) ? node.range?.[0] : undefined;
-}
-
-/** Follows the path through mappings, sequences and aliases, stopping at the first segment that does not exist. */
-function walk(source: SourceDocument, path: FieldPath): Found {
-  let node: unknown = source.document.contents;
-  let key: unknown = undefined;
-  for (const segment of path) {
-    const target = isAlias(node) ? node.resolve(source.document) : node;
-    if (isMap(target)) {
-      const pair = target.items.find((p) => {
-        const k = isAlias(p.key) ? p.key.resolve(source.document) : p.key;
-        return isScalar(k) && String(k.value) === String(segment);
-      });
-      if (pair === undefined) return { node, key, complete: false };
-      key = pair.key;
-      node = pair.value;
-    } else if (isSeq(target) && typeof segment === 'number' && segment < target.items.length) {
-      key = undefined;
-      node = target.items[segment];
-    } else {
-      return { node, key, complete: false };
-    }
-  }
-  return { node, key, complete: true };
-}
-
-/**
- * The location of the field at `path`. `value` points at the value (where a wrong value is),
- * `key` at the key (where an unwanted field is); a value left empty (`spec:`) is located at its key.
- * When the path does not exist (a missing field) the location is that of its nearest existing
- * parent's key, or the parent itself at the top of the document.
- */
-export function locate(source: SourceDocument, path: FieldPath, at: 'key' | 'value'): SourceLocation {
-  const known = source.knownLocations?.get(locationKey(path, at));
-  if (known !== undefined) return known;
-  const found = walk(source, path);
-  const emptyValue = isScalar(found.node) && found.node.value === null && found.node.range?.[0] === found.node.range?.[1];
-  const preferKey = at === 'key' || !found.complete || emptyValue || rangeStart(found.node) === undefined;
-  const offset = (preferKey ? rangeStart(found.key) : undefined) ?? rangeStart(found.node) ?? rangeStart(source.document.contents) ?? 0;
-  return locationAt(source.file, source.lineCounter, offset);
-}
-
-/** The key of a field's location in {@link SourceDocument.knownLocations}. */
-export function locationKey(path: FieldPath, at: 'key' | 'value'): string {
-  return `${at}:${JSON.stringify(path)}`;
 }

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { formatFieldPath, type Diagnostic, type DiagnosticCode, type FieldPath } from '../core/index.js';
 import { closestMatch, quoteList } from './suggest.js';
-import { locate, type SourceDocument } from './yaml-source.js';
+import { locate } from './locations.js';
+import type { SourceDocument } from './yaml-source.js';
 
 type Issue = z.core.$ZodIssue;
 

@@ -68,25 +68,34 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
 
     async recordIntents(intents: readonly IntentInput[]): Promise<readonly Intent[]> {
       if (intents.length === 0) return [];
-      const ids = intents.map(() => randomUUID());
+      // Built here rather than read back: every column is known before the insert (the time too,
+      // stored at the precision it is shown with), and reading rows back costs more than writing them.
+      const createdAt = new Date().toISOString();
+      const recorded = intents.map(
+        (intent): Intent => ({
+          id: randomUUID(),
+          runId: intent.runId,
+          actor: intent.actor,
+          address: intent.address,
+          action: intent.action,
+          beforeHash: intent.beforeHash,
+          afterHash: intent.afterHash,
+          detail: toJsonValue(intent.detail),
+          createdAt,
+        }),
+      );
       try {
-        return await client.transaction(async (tx) => {
-          const rows = await tx.query<IntentRow>(
-            `INSERT INTO steward.intents (id, run_id, actor, address, action, before_hash, after_hash, detail)
+        await client.transaction(async (tx) => {
+          await tx.query(
+            `INSERT INTO steward.intents (id, run_id, actor, address, action, before_hash, after_hash, detail, created_at)
              SELECT (e->>0)::uuid, (e->>1)::uuid, e->>2, e->>3, e->>4, e->>5, e->>6,
-                    CASE WHEN jsonb_typeof(e->7) = 'null' THEN NULL ELSE e->7 END
-               FROM jsonb_array_elements($1::jsonb) AS e
-             RETURNING ${INTENT_COLUMNS}`,
-            [
-              JSON.stringify(
-                intents.map((intent, i) => [ids[i], intent.runId, intent.actor, intent.address, intent.action, intent.beforeHash, intent.afterHash, toJsonValue(intent.detail)]),
-              ),
-            ],
+                    CASE WHEN jsonb_typeof(e->7) = 'null' THEN NULL ELSE e->7 END, $2::timestamptz
+               FROM jsonb_array_elements($1::jsonb) AS e`,
+            [JSON.stringify(recorded.map((i) => [i.id, i.runId, i.actor, i.address, i.action, i.beforeHash, i.afterHash, i.detail])), createdAt],
           );
-          const byId = new Map(rows.map((row) => [row.id, toIntent(row)]));
           await appendAuditEntries(
             tx,
-            intents.map((intent, i) => ({
+            recorded.map((intent, i) => ({
               actor: intent.actor,
               runId: intent.runId,
               address: intent.address,
@@ -95,18 +104,14 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
               afterHash: intent.afterHash,
               outcome: 'pending' as const,
               error: null,
-              detail: auditDetail(ids[i]!, intent.detail),
+              detail: auditDetail(intent.id, intents[i]!.detail),
             })),
           );
-          return ids.map((id) => {
-            const recorded = byId.get(id);
-            if (recorded === undefined) throw new Error(`intent ${id} was not returned`);
-            return recorded;
-          });
         });
       } catch (error) {
         throw auditWriteFailed(error);
       }
+      return recorded;
     },
 
     async completeIntents(items: readonly IntentCompletion[]): Promise<void> {

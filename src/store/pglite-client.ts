@@ -5,12 +5,17 @@ import { copyTemplate, discardTemplate, makeTemplate, templatePath } from './pgl
 import type { SqlClient, SqlParam, SqlQueryable } from './sql-client.js';
 
 /**
- * PGlite's own start parameters, plus smaller shared buffers. PostgreSQL's default (128 MB) lives
- * in PGlite's WebAssembly memory and is resident as soon as the store opens, which alone would
- * put a `steward plan` over 256 MB; the state's working set is far smaller, and the files under
- * it stay in the operating system's cache. Durability settings are left alone (fsync stays on).
+ * PGlite's own start parameters, plus:
+ * - smaller shared buffers. PostgreSQL's default (128 MB) lives in PGlite's WebAssembly memory and
+ *   is resident as soon as the store opens, which alone would put a `steward plan` over 256 MB;
+ *   the state's working set is far smaller, and the files under it stay in the operating system's
+ *   cache.
+ * - new WAL segments are not filled with zeros first. Zero-filling reserves disk space ahead of
+ *   use; it protects no data, and it was a third of what an apply from scratch wrote (16 MB per
+ *   segment, through this process's own thread).
+ * PGlite's durability settings are otherwise left as they are.
  */
-const START_PARAMS: readonly string[] = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+const START_PARAMS: readonly string[] = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', '-c', 'wal_init_zero=off'];
 
 /**
  * What every new cluster gets before its first use, done once per machine in the template (see

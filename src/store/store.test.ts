@@ -158,6 +158,26 @@ describe.each(backends(inject('pg')))('store on the $name backend', (backend) =>
     expect(unknownRun.code).toBe('invalid-input');
     expect(unknownRun.message).toContain('00000000-0000-4000-8000-000000000000');
     expect(await store.getResource('PostgresRole/x')).toBeUndefined();
+    const unknownIntent = await rejection(
+      store.recordIntents([{ runId: '00000000-0000-4000-8000-000000000000', actor: 'alice', address: 'PostgresRole/x', action: 'create', beforeHash: null, afterHash: null }]),
+    );
+    expect(unknownIntent.message).toContain('00000000-0000-4000-8000-000000000000');
+    expect(await store.unresolvedIntents()).toEqual([]);
+  });
+
+  it('keeps a run that intents or history name, as a foreign key would', async () => {
+    const runId = await store.startRun({ command: 'apply', actor: 'alice' });
+    await store.putResource(record('kept'), { runId, action: 'create' });
+    const sqlState = async (sql: string, params: readonly string[]): Promise<string | undefined> =>
+      opened.client.query(sql, params).then(
+        () => undefined,
+        (error: unknown) => (error as { code?: string }).code,
+      );
+    expect(await sqlState('DELETE FROM steward.runs WHERE id = $1', [runId])).toBe('23503');
+    expect(await sqlState("UPDATE steward.runs SET id = '00000000-0000-4000-8000-000000000001' WHERE id = $1", [runId])).toBe('23503');
+    expect(await sqlState("UPDATE steward.resource_history SET run_id = '00000000-0000-4000-8000-000000000001' WHERE run_id = $1", [runId])).toBe('23503');
+    const unused = await store.startRun({ command: 'plan', actor: 'alice' });
+    expect(await sqlState('DELETE FROM steward.runs WHERE id = $1', [unused])).toBeUndefined();
   });
 
   it('records runs from start to finish, audited', async () => {

@@ -1,8 +1,8 @@
-import { heldIn, NO_PRIVILEGES, parseAcl } from './aclitem.js';
+import { granteeEntryKeys, heldIn, NO_PRIVILEGES, parseAcl } from './aclitem.js';
 import type { DatabaseConnection } from './connection.js';
 import type { PrivilegeMap } from './privilege-math.js';
 
-/** Objects that exist, each with every ACL entry on it (built-in defaults included when unset). */
+/** Objects that exist, each with the ACL entries of at least the grantees read for (built-in defaults included when unset). */
 export interface AclSnapshot {
   readonly objects: ReadonlySet<string>;
   /**
@@ -98,39 +98,54 @@ SELECT d.datname AS object, NULL::text AS nspname, coalesce(d.datacl, acldefault
   FROM pg_catalog.pg_database d
  WHERE d.datname = ANY($1::text[])`;
 
-/** One row whatever the number of objects: the objects of a read as one JSON array of {@link SnapshotEntry}. */
-async function read(db: DatabaseConnection, objects: string, params: readonly unknown[]): Promise<AclSnapshot> {
+/**
+ * Up to this many grantees, a read keeps only their entries. Verifying a batch of 200 grants asks
+ * about at most 200 grantees, and the tables they touch also hold the entries of every other
+ * grantee: on the benchmark's 10,000 grants the filter cut the text sent and parsed per read from
+ * 0.95 MB to 0.21 MB at no cost to the server. A full refresh asks about every grantee, and
+ * there a filter of 1,000 names doubled the server's time and left nearly everything in.
+ */
+const FILTERED_READ_GRANTEES = 256;
+
+/**
+ * One row whatever the number of objects: the objects of a read as one JSON array of
+ * {@link SnapshotEntry}. For a few grantees (role names; `''` is PUBLIC) only their entries are
+ * sent: those whose text starts with one of their names (see `granteeEntryKeys`).
+ */
+async function read(db: DatabaseConnection, objects: string, params: readonly unknown[], grantees: readonly string[]): Promise<AclSnapshot> {
+  const filtered = grantees.length <= FILTERED_READ_GRANTEES;
+  const acl = filtered ? `ARRAY(SELECT i FROM unnest(acl) i WHERE split_part(i, '=', 1) = ANY($${params.length + 1}::text[]))` : 'acl';
   const { rows } = await db.query<{ snapshot: string }>(
-    `SELECT coalesce(json_agg(json_build_array(object, nspname, acl)), '[]')::text AS snapshot FROM (${objects}) o`,
-    params,
+    `SELECT coalesce(json_agg(json_build_array(object, nspname, ${acl})), '[]')::text AS snapshot FROM (${objects}) o`,
+    filtered ? [...params, granteeEntryKeys(grantees)] : params,
   );
   return snapshot(JSON.parse(rows[0]?.snapshot ?? '[]') as readonly SnapshotEntry[]);
 }
 
 export const RELKINDS = { table: ['r', 'p', 'v', 'm', 'f'], sequence: ['S'] } as const;
 
-export async function readRelations(db: DatabaseConnection, schemas: readonly string[], relkinds: readonly string[]): Promise<AclSnapshot> {
-  return read(db, RELATIONS, [schemas, relkinds]);
+export async function readRelations(db: DatabaseConnection, schemas: readonly string[], relkinds: readonly string[], grantees: readonly string[]): Promise<AclSnapshot> {
+  return read(db, RELATIONS, [schemas, relkinds], grantees);
 }
 
-export async function readColumns(db: DatabaseConnection, schemas: readonly string[]): Promise<AclSnapshot> {
-  return read(db, COLUMNS, [schemas]);
+export async function readColumns(db: DatabaseConnection, schemas: readonly string[], grantees: readonly string[]): Promise<AclSnapshot> {
+  return read(db, COLUMNS, [schemas], grantees);
 }
 
-export async function readFunctions(db: DatabaseConnection, schemas: readonly string[]): Promise<AclSnapshot> {
-  return read(db, FUNCTIONS, [schemas]);
+export async function readFunctions(db: DatabaseConnection, schemas: readonly string[], grantees: readonly string[]): Promise<AclSnapshot> {
+  return read(db, FUNCTIONS, [schemas], grantees);
 }
 
-export async function readTypes(db: DatabaseConnection, schemas: readonly string[]): Promise<AclSnapshot> {
-  return read(db, TYPES, [schemas]);
+export async function readTypes(db: DatabaseConnection, schemas: readonly string[], grantees: readonly string[]): Promise<AclSnapshot> {
+  return read(db, TYPES, [schemas], grantees);
 }
 
-export async function readSchemas(db: DatabaseConnection, schemas: readonly string[]): Promise<AclSnapshot> {
-  return read(db, SCHEMAS, [schemas]);
+export async function readSchemas(db: DatabaseConnection, schemas: readonly string[], grantees: readonly string[]): Promise<AclSnapshot> {
+  return read(db, SCHEMAS, [schemas], grantees);
 }
 
-export async function readDatabases(db: DatabaseConnection, databases: readonly string[]): Promise<AclSnapshot> {
-  return read(db, DATABASES, [databases]);
+export async function readDatabases(db: DatabaseConnection, databases: readonly string[], grantees: readonly string[]): Promise<AclSnapshot> {
+  return read(db, DATABASES, [databases], grantees);
 }
 
 /** A function or type as Steward names it (`key`) and as SQL text the server can resolve (`text`, schema quoted). */

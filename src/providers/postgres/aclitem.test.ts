@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueName } from '../../../test/fixtures.js';
-import { heldIn, parseAcl } from './aclitem.js';
+import { granteeEntryKeys, heldIn, parseAcl } from './aclitem.js';
 import type { PrivilegeMap } from './privilege-math.js';
 
 const plain = (acl: ReadonlyMap<string, PrivilegeMap>): Record<string, Record<string, boolean>> =>
@@ -75,6 +75,15 @@ describe('parseAcl', () => {
       expect(plain(parseAcl(rows[0]!.acl))).toEqual(plain(expected));
       expect([...parseAcl(rows[0]!.acl).keys()]).toEqual(expect.arrayContaining([...roles, '']));
       for (const grantee of [...roles, '']) expect(plain(new Map([[grantee, heldIn(rows[0]!.acl, grantee)]]))).toEqual(plain(new Map([[grantee, expected.get(grantee)!]])));
+      // The server keeps every entry of the grantees read for, whatever their names.
+      for (const grantee of [...roles, '']) {
+        const { rows: kept } = await client.query<{ acl: string[] }>(
+          `SELECT ARRAY(SELECT i FROM unnest(c.relacl::text[]) i WHERE split_part(i, '=', 1) = ANY($2::text[])) AS acl
+             FROM pg_class c WHERE c.oid = $1::regclass`,
+          [q(table), granteeEntryKeys([grantee])],
+        );
+        expect(plain(new Map([[grantee, heldIn(kept[0]!.acl, grantee)]]))).toEqual(plain(new Map([[grantee, expected.get(grantee)!]])));
+      }
     } finally {
       await client.query(`DROP TABLE IF EXISTS ${q(table)}`);
       for (const role of roles) await client.query(`DROP ROLE IF EXISTS ${q(role)}`);

@@ -111,3 +111,24 @@ export function heldIn(items: readonly string[], grantee: string): PrivilegeMap 
 
 /** Nothing held (shared; nobody writes to it). */
 export const NO_PRIVILEGES: PrivilegeMap = new Map();
+
+/**
+ * What the server's `split_part(item, '=', 1)` gives for the entries of these grantees (an empty
+ * name is PUBLIC), so a read can keep only their entries. `aclitemout` double-quotes a name that
+ * is not all letters, digits and underscores (ASCII for sure; other letters depend on the
+ * server's locale, so both spellings are kept); a name holding '=' is cut at it, which may keep
+ * a few entries of other grantees, never lose one: the client parses exactly whose entry it is.
+ */
+export function granteeEntryKeys(names: Iterable<string>): readonly string[] {
+  const keys = new Set<string>();
+  for (const name of names) {
+    if (/^[A-Za-z0-9_]*$/.test(name)) {
+      keys.add(name);
+      continue;
+    }
+    const quoted = `"${name.replace(/"/g, '""')}"`;
+    keys.add(quoted.split('=', 1)[0]!);
+    if (/^[\p{L}\p{N}_]+$/u.test(name)) keys.add(name);
+  }
+  return [...keys];
+}

@@ -71,18 +71,20 @@ async function readDatabaseAcls(db: DatabaseConnection, specs: readonly Postgres
       .filter((s) => s.on.type === type && s.on.names)
       .flatMap((s) => (s.on.names ?? []).map((n) => ({ key: `${s.on.schema}.${n}`, text: `${ident(s.on.schema!)}.${n}` })));
   const grantees = [...new Set(specs.map((s) => s.grantee).filter((g) => !isPublic(g)))];
+  // The entries read: the grantees' own, PUBLIC's as the empty name.
+  const readFor = [...new Set(specs.map((s) => (isPublic(s.grantee) ? '' : s.grantee)))];
   const [roles, tables, sequences, columns, functions, types, schemas, resolved] = await Promise.all([
     grantees.length === 0
       ? Promise.resolve(new Map<string, string>())
       : db
           .query<{ oid: string; rolname: string }>('SELECT oid::text AS oid, rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])', [grantees])
           .then((r) => new Map(r.rows.map((row) => [row.rolname, row.oid]))),
-    tableSchemas.length ? readRelations(db, tableSchemas, RELKINDS.table) : EMPTY_SNAPSHOT,
-    sequenceSchemas.length ? readRelations(db, sequenceSchemas, RELKINDS.sequence) : EMPTY_SNAPSHOT,
-    columnSchemas.length ? readColumns(db, columnSchemas) : EMPTY_SNAPSHOT,
-    functionSchemas.length ? readFunctions(db, functionSchemas) : EMPTY_SNAPSHOT,
-    typeSchemas.length ? readTypes(db, typeSchemas) : EMPTY_SNAPSHOT,
-    schemaNames.length ? readSchemas(db, schemaNames) : EMPTY_SNAPSHOT,
+    tableSchemas.length ? readRelations(db, tableSchemas, RELKINDS.table, readFor) : EMPTY_SNAPSHOT,
+    sequenceSchemas.length ? readRelations(db, sequenceSchemas, RELKINDS.sequence, readFor) : EMPTY_SNAPSHOT,
+    columnSchemas.length ? readColumns(db, columnSchemas, readFor) : EMPTY_SNAPSHOT,
+    functionSchemas.length ? readFunctions(db, functionSchemas, readFor) : EMPTY_SNAPSHOT,
+    typeSchemas.length ? readTypes(db, typeSchemas, readFor) : EMPTY_SNAPSHOT,
+    schemaNames.length ? readSchemas(db, schemaNames, readFor) : EMPTY_SNAPSHOT,
     resolveRoutinesAndTypes(db, named('function'), named('type')),
   ]);
   return { roles, tables, sequences, columns, functions, types, schemas, resolved };
@@ -267,7 +269,11 @@ export const grantHandler: KindHandler = {
     if (items.length === 0) return found;
     const dbGrants = items.filter((i) => i.spec.on.type === 'database');
     const databases = dbGrants.length
-      ? await readDatabases(conn.database(conn.defaultDatabase), [...new Set(dbGrants.map((i) => i.spec.on.database))])
+      ? await readDatabases(
+          conn.database(conn.defaultDatabase),
+          [...new Set(dbGrants.map((i) => i.spec.on.database))],
+          [...new Set(dbGrants.map((i) => (isPublic(i.spec.grantee) ? '' : i.spec.grantee)))],
+        )
       : EMPTY_SNAPSHOT;
     const byDatabase = new Map<string, { name: string; spec: PostgresGrantSpec }[]>();
     for (const item of items) {

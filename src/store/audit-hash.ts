@@ -1,4 +1,4 @@
-import * as crypto from 'node:crypto';
+import { sha256Hex } from '../core/hash.js';
 
 /** `prevHash` of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -33,12 +33,6 @@ const text = (value: string | null): string => {
   return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
 };
 
-/** SHA-256 hex of the UTF-8 text; the one-shot `crypto.hash` (Node 20.12+) is twice as fast. */
-const sha256 =
-  typeof crypto.hash === 'function'
-    ? (data: string): string => crypto.hash('sha256', data, 'hex')
-    : (data: string): string => crypto.createHash('sha256').update(data, 'utf8').digest('hex');
-
 /**
  * The canonical JSON (RFC 8785, as core/hash.ts produces) of an entry without `hash`, or with it
  * when `hash` is given. Written out by hand because the field set is fixed: RFC 8785 serialises
@@ -58,5 +52,5 @@ export function auditJson(row: AuditRowContent, hash?: string): string {
 
 /** The entry hash: SHA-256 of the canonical JSON of every field except `hash`. */
 export function auditHash(row: AuditRowContent): string {
-  return sha256(auditJson(row));
+  return sha256Hex(auditJson(row));
 }

@@ -1,4 +1,4 @@
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { createRequire } from 'node:module';
 import { isScalar, LineCounter, parseAllDocuments, type Document, type YAMLError } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../core/index.js';
 
@@ -61,6 +61,11 @@ function isEmptyDocument(document: Document.Parsed): boolean {
   return contents === null || (isScalar(contents) && contents.value === null && contents.range[0] === contents.range[1]);
 }
 
+type FastReader = typeof import('js-yaml');
+let fastReader: FastReader | undefined;
+/** js-yaml, loaded on first use: a project read from the manifest cache parses no YAML at all. */
+const reader = (): FastReader => (fastReader ??= createRequire(import.meta.url)('js-yaml') as FastReader);
+
 /** A version directive (`%YAML 1.1`) changes how scalars resolve: only the positional parser honours it. */
 const VERSION_DIRECTIVE = /^%YAML\b/m;
 
@@ -74,6 +79,7 @@ const isMapping = (value: unknown): value is Readonly<Record<string, unknown>> =
  */
 function quickRead(text: string): readonly Readonly<Record<string, unknown>>[] | undefined {
   if (VERSION_DIRECTIVE.test(text)) return undefined;
+  const { loadAll, CORE_SCHEMA } = reader();
   let values: readonly unknown[];
   try {
     values = loadAll(text, { schema: CORE_SCHEMA, maxAliases: 0 });

@@ -5,6 +5,8 @@ const shared = {
   testTimeout: 60_000,
   hookTimeout: 60_000,
   pool: 'forks',
+  // Removes the project directories the tests made (each holds an embedded store).
+  setupFiles: ['test/remove-projects.ts'] as string[],
 } as const;
 
 export const config = defineConfig({

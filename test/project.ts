@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
@@ -25,11 +25,22 @@ spec:
 `;
 }
 
-/** A fresh project directory holding the given files (paths relative to it). */
+/** Project directories this test file made; removed when it ends (see `test/remove-projects.ts`). */
+const made = new Set<string>();
+
+/** A fresh project directory holding the given files (paths relative to it), removed after the test file. */
 export async function makeProject(files: Readonly<Record<string, string>>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'steward-project-'));
+  made.add(dir);
   await writeProject(dir, files);
   return dir;
+}
+
+/** Removes every project directory made so far: each holds an embedded store of 10-30 MB. */
+export async function removeMadeProjects(): Promise<void> {
+  const dirs = [...made];
+  made.clear();
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
 export async function writeProject(dir: string, files: Readonly<Record<string, string>>): Promise<void> {

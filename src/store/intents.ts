@@ -47,10 +47,9 @@ function toIntent(row: IntentRow): Intent {
   };
 }
 
-/** The audit detail of an intent's entries: which intent, plus whatever the caller attached. */
-function auditDetail(intentId: string, detail: unknown): JsonValue {
-  const value = toJsonValue(detail);
-  return value === null ? { intentId } : { intentId, detail: value };
+/** The audit detail of an intent's entries: which intent, plus whatever the caller attached (already a JSON value). */
+function auditDetail(intentId: string, detail: JsonValue): JsonValue {
+  return detail === null ? { intentId } : { intentId, detail };
 }
 
 /**
@@ -95,7 +94,7 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
           );
           await appendAuditEntries(
             tx,
-            recorded.map((intent, i) => ({
+            recorded.map((intent) => ({
               actor: intent.actor,
               runId: intent.runId,
               address: intent.address,
@@ -104,7 +103,7 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
               afterHash: intent.afterHash,
               outcome: 'pending' as const,
               error: null,
-              detail: auditDetail(intent.id, intents[i]!.detail),
+              detail: auditDetail(intent.id, intent.detail),
             })),
           );
         });
@@ -155,7 +154,7 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
                 afterHash: afterHashOf(item),
                 outcome: item.outcome.status,
                 error: item.outcome.error ?? null,
-                detail: auditDetail(item.intent.id, item.outcome.detail),
+                detail: auditDetail(item.intent.id, toJsonValue(item.outcome.detail)),
               })),
           );
         });

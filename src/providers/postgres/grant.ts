@@ -50,6 +50,11 @@ interface DatabaseAcls {
 }
 
 
+/** The grantees whose ACL entries the grants' observation reads, as ACLs name them (PUBLIC is the empty name). */
+function aclGrantees(specs: readonly PostgresGrantSpec[]): readonly string[] {
+  return [...new Set(specs.map((s) => (isPublic(s.grantee) ? '' : s.grantee)))];
+}
+
 async function readDatabaseAcls(db: DatabaseConnection, specs: readonly PostgresGrantSpec[]): Promise<DatabaseAcls> {
   const schemasOf = (pick: (s: PostgresGrantSpec) => boolean): string[] => [
     ...new Set(specs.filter(pick).map((s) => s.on.schema).filter((s): s is string => s !== undefined)),
@@ -71,8 +76,7 @@ async function readDatabaseAcls(db: DatabaseConnection, specs: readonly Postgres
       .filter((s) => s.on.type === type && s.on.names)
       .flatMap((s) => (s.on.names ?? []).map((n) => ({ key: `${s.on.schema}.${n}`, text: `${ident(s.on.schema!)}.${n}` })));
   const grantees = [...new Set(specs.map((s) => s.grantee).filter((g) => !isPublic(g)))];
-  // The entries read: the grantees' own, PUBLIC's as the empty name.
-  const readFor = [...new Set(specs.map((s) => (isPublic(s.grantee) ? '' : s.grantee)))];
+  const readFor = aclGrantees(specs);
   const [roles, tables, sequences, columns, functions, types, schemas, resolved] = await Promise.all([
     grantees.length === 0
       ? Promise.resolve(new Map<string, string>())
@@ -272,7 +276,7 @@ export const grantHandler: KindHandler = {
       ? await readDatabases(
           conn.database(conn.defaultDatabase),
           [...new Set(dbGrants.map((i) => i.spec.on.database))],
-          [...new Set(dbGrants.map((i) => (isPublic(i.spec.grantee) ? '' : i.spec.grantee)))],
+          aclGrantees(dbGrants.map((i) => i.spec)),
         )
       : EMPTY_SNAPSHOT;
     const byDatabase = new Map<string, { name: string; spec: PostgresGrantSpec }[]>();

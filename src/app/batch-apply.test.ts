@@ -33,7 +33,7 @@ describe('applying in batches', () => {
     const broken = names[2]!;
     const dir = await makeProject({
       'instance.yaml': instanceYaml(),
-      // work_mem does not take this value: the whole batch's transaction fails, then one by one only this role does.
+      // work_mem does not take this value: the batch stops at this role's transaction, then one by one only this role fails.
       'roles.yaml': names.map((n) => roleYaml(n, n === broken ? 'config:\n  work_mem: not-a-size' : 'comment: batched')).join(''),
     });
     // One worker: every role is ready at once, so they form one batch.

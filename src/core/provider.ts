@@ -37,7 +37,7 @@ export type BatchChange =
  * same locking as calling `create` / `update` for each, in far fewer round trips.
  *
  * Contract: `apply` is all or nothing per unit of atomicity of the target (for PostgreSQL, one
- * transaction per database). When it throws, some units may have committed; the caller then
+ * transaction per change and database). When it throws, some units may have committed; the caller then
  * carries the changes out one by one (creates and updates are idempotent), so exactly the change
  * that fails is reported as failed. Verification stays with the caller (one `observe` for all).
  */

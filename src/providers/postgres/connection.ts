@@ -8,12 +8,14 @@ export interface DatabaseConnection {
   query<R extends pg.QueryResultRow>(text: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>>;
   transaction<T>(fn: (query: (text: string, params?: readonly unknown[]) => Promise<pg.QueryResult>) => Promise<T>): Promise<T>;
   /**
-   * Runs a script without parameters as one transaction sent in a single message (BEGIN, the
-   * statements, COMMIT), rolled back if any statement fails. The server then holds the
-   * transaction's locks only while it runs the statements: with a statement per round trip they
-   * stay held until this process gets round to sending the next one, which a busy process delays.
+   * Runs scripts without parameters, each as a transaction of its own (BEGIN, its statements,
+   * COMMIT), all sent in a single message. The server then holds each transaction's locks only
+   * while it runs its statements: with a statement per round trip they stay held until this
+   * process gets round to sending the next one, which a busy process delays. The first statement
+   * to fail rolls its transaction back and ends the message: the transactions before it stay
+   * committed, those after it never run.
    */
-  script(text: string): Promise<void>;
+  transactions(scripts: readonly string[]): Promise<void>;
 }
 
 /** A pool to one instance that counts the statements it sends. */
@@ -141,13 +143,14 @@ function counted(pool: pg.Pool, count: () => void, database: string): DatabaseCo
         client.release();
       }
     },
-    script: async (text: string) => {
+    transactions: async (scripts: readonly string[]) => {
+      if (scripts.length === 0) return;
       const client = await pool.connect();
       try {
         count();
-        await client.query(`BEGIN;\n${text}\nCOMMIT;`);
+        await client.query(scripts.map((text) => `BEGIN;\n${text};\nCOMMIT;`).join('\n'));
       } catch (error) {
-        // A failed statement leaves the transaction open and aborted.
+        // A failed statement leaves its transaction open and aborted.
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {

@@ -128,6 +128,7 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
           await putResourcesIn(
             tx,
             items.flatMap((i) => (i.put === undefined ? [] : [i.put])),
+            client.backend === 'postgres',
           );
           const resolved = new Set(
             (

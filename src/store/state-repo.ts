@@ -186,10 +186,17 @@ async function lockAddress(tx: SqlQueryable, address: string): Promise<number> {
 
 /**
  * Writes several records inside the caller's transaction, as `putResource` does one by one: each
- * address is locked (in sorted order, so two writers never deadlock), gets its next version and a
- * history entry. The addresses must be distinct. Three statements whatever the number of records.
+ * address gets its next version and a history entry. The addresses must be distinct. With
+ * `concurrent` (a store other processes write too) each address is first locked, in sorted order
+ * so two writers never deadlock, so its next version is computed from a stable history; the
+ * embedded store has one connection and runs one transaction at a time, so there is nothing to
+ * lock against. One statement (two with the locks) whatever the number of records.
  */
-export async function putResourcesIn(tx: SqlQueryable, items: readonly { readonly record: StateRecordInput; readonly change: ResourceChange }[]): Promise<void> {
+export async function putResourcesIn(
+  tx: SqlQueryable,
+  items: readonly { readonly record: StateRecordInput; readonly change: ResourceChange }[],
+  concurrent: boolean,
+): Promise<void> {
   if (items.length === 0) return;
   for (const { record, change } of items) {
     checkRecord(record);
@@ -197,20 +204,12 @@ export async function putResourcesIn(tx: SqlQueryable, items: readonly { readonl
   }
   const addresses = items.map((i) => i.record.address);
   if (new Set(addresses).size !== addresses.length) throw invalid('a batch of state records names an address twice');
-  const list = JSON.stringify([...addresses].sort());
-  await tx.query(
-    `SELECT pg_advisory_xact_lock($1, hashtext(a)) FROM (SELECT jsonb_array_elements_text($2::jsonb) AS a ORDER BY 1) s`,
-    [RESOURCE_LOCK_NAMESPACE, list],
-  );
-  const versions = new Map(
-    (
-      await tx.query<{ address: string; version: number }>(
-        `SELECT address, max(version)::int AS version FROM steward.resource_history
-          WHERE address IN (SELECT jsonb_array_elements_text($1::jsonb)) GROUP BY address`,
-        [list],
-      )
-    ).map((r) => [r.address, r.version]),
-  );
+  if (concurrent) {
+    await tx.query(
+      `SELECT pg_advisory_xact_lock($1, hashtext(a)) FROM (SELECT jsonb_array_elements_text($2::jsonb) AS a ORDER BY 1) s`,
+      [RESOURCE_LOCK_NAMESPACE, JSON.stringify([...addresses].sort())],
+    );
+  }
   const rows = items.map(({ record, change }) => [
     record.address,
     record.kind,
@@ -221,18 +220,20 @@ export async function putResourcesIn(tx: SqlQueryable, items: readonly { readonl
     record.providerId,
     record.dependencies,
     record.protect,
-    (versions.get(record.address) ?? 0) + 1,
     record.spec,
     change.runId,
     change.action,
   ]);
+  // Versions continue after a removal, so a re-created resource never reuses an old version.
   await tx.query(
-    `WITH r AS (SELECT e FROM jsonb_array_elements($1::jsonb) AS e),
+    `WITH r AS MATERIALIZED (
+       SELECT e, (SELECT coalesce(max(h.version), 0) + 1 FROM steward.resource_history h WHERE h.address = e->>0) AS version
+         FROM jsonb_array_elements($1::jsonb) AS e),
      written AS (
        INSERT INTO steward.resources (address, kind, name, target, spec_hash, attributes, provider_id, dependencies,
                                       protect, version, created_at, updated_at, spec)
-       SELECT e->>0, e->>1, e->>2, e->>3, e->>4, e->5, e->>6, e->7, (e->>8)::boolean, (e->>9)::int, now(), now(),
-              CASE WHEN jsonb_typeof(e->10) = 'null' THEN NULL ELSE e->10 END
+       SELECT e->>0, e->>1, e->>2, e->>3, e->>4, e->5, e->>6, e->7, (e->>8)::boolean, version, now(), now(),
+              CASE WHEN jsonb_typeof(e->9) = 'null' THEN NULL ELSE e->9 END
          FROM r
        ON CONFLICT (address) DO UPDATE SET
          kind = EXCLUDED.kind, name = EXCLUDED.name, target = EXCLUDED.target, spec_hash = EXCLUDED.spec_hash,
@@ -241,7 +242,7 @@ export async function putResourcesIn(tx: SqlQueryable, items: readonly { readonl
          updated_at = EXCLUDED.updated_at
        RETURNING address)
      INSERT INTO steward.resource_history (address, version, run_id, action, spec_hash, attributes, spec)
-     SELECT e->>0, (e->>9)::int, (e->>11)::uuid, e->>12, e->>4, e->5, CASE WHEN jsonb_typeof(e->10) = 'null' THEN NULL ELSE e->10 END
+     SELECT e->>0, version, (e->>10)::uuid, e->>11, e->>4, e->5, CASE WHEN jsonb_typeof(e->9) = 'null' THEN NULL ELSE e->9 END
        FROM r`,
     [JSON.stringify(rows)],
   );
@@ -305,7 +306,7 @@ export function createStateRepository(client: SqlClient): StateRepository {
       checkChange(change);
       try {
         return await client.transaction(async (tx) => {
-          await putResourcesIn(tx, [{ record, change }]);
+          await putResourcesIn(tx, [{ record, change }], client.backend === 'postgres');
           const [row] = await tx.query<ResourceRow>(`SELECT ${RESOURCE_COLUMNS} FROM steward.resources WHERE address = $1`, [record.address]);
           if (row === undefined) throw new Error(`no row returned for ${record.address}`);
           return toRecord(row);

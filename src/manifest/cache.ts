@@ -138,17 +138,7 @@ function restoreProject(files: readonly ProjectFile[], stored: readonly StoredRe
     let positioned = parses.get(source.file);
     if (positioned === undefined) parses.set(source.file, (positioned = positionedOnce(source.file, text)));
     const document = new DeferredDocument(source.file, source.origin.document, undefined, positioned);
-    resources.push({
-      address: r.address,
-      kind: r.kind,
-      name: r.name,
-      metadata: r.metadata,
-      spec: r.spec,
-      dependsOn: r.dependsOn,
-      ...(r.target === undefined ? {} : { target: r.target }),
-      protect: r.protect,
-      source: locationOf(document, source.origin),
-    });
+    resources.push({ ...r, source: locationOf(document, source.origin) });
   }
   return resources;
 }

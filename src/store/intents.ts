@@ -4,7 +4,7 @@ import type { JsonValue } from '../core/resource.js';
 import { appendAuditEntries, auditWriteFailed } from './audit-log.js';
 import { isUuid } from './ids.js';
 import { toJsonValue } from './json.js';
-import { isoTimestamp, type SqlClient } from './sql-client.js';
+import { hasConcurrentWriters, isoTimestamp, type SqlClient } from './sql-client.js';
 import { putResourcesIn } from './state-repo.js';
 import type { Intent, IntentCompletion, IntentInput, IntentOutcome } from './types.js';
 
@@ -128,7 +128,7 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
           await putResourcesIn(
             tx,
             items.flatMap((i) => (i.put === undefined ? [] : [i.put])),
-            client.backend === 'postgres',
+            hasConcurrentWriters(client),
           );
           const resolved = new Set(
             (

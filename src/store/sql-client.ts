@@ -34,6 +34,14 @@ export interface SqlClient extends SqlQueryable {
   close(): Promise<void>;
 }
 
+/**
+ * Whether other transactions can run while one of this client's does: a shared PostgreSQL, yes;
+ * the embedded store has one connection in one process and runs one transaction at a time.
+ */
+export function hasConcurrentWriters(client: SqlClient): boolean {
+  return client.backend === 'postgres';
+}
+
 /** The SQLSTATE of a database error (both drivers put it in `code`), if there is one. */
 export function sqlState(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;

@@ -3,7 +3,7 @@ import { StewardError, errorMessage } from '../core/errors.js';
 import type { Attributes, JsonValue } from '../core/resource.js';
 import { isJsonObject } from './json.js';
 import { RESOURCE_LOCK_NAMESPACE } from './lock-keys.js';
-import { isoTimestamp, sqlState, type SqlClient, type SqlQueryable } from './sql-client.js';
+import { hasConcurrentWriters, isoTimestamp, sqlState, type SqlClient, type SqlQueryable } from './sql-client.js';
 import type { HistoryAction, HistoryEntry, ResourceChange, StateRecord, StateRecordInput, StateRecordSummary } from './types.js';
 
 export interface StateRepository {
@@ -187,10 +187,9 @@ async function lockAddress(tx: SqlQueryable, address: string): Promise<number> {
 /**
  * Writes several records inside the caller's transaction, as `putResource` does one by one: each
  * address gets its next version and a history entry. The addresses must be distinct. With
- * `concurrent` (a store other processes write too) each address is first locked, in sorted order
- * so two writers never deadlock, so its next version is computed from a stable history; the
- * embedded store has one connection and runs one transaction at a time, so there is nothing to
- * lock against. One statement (two with the locks) whatever the number of records.
+ * `concurrent` (see `hasConcurrentWriters`) each address is first locked, in sorted order so two
+ * writers never deadlock, so its next version is computed from a stable history. One statement
+ * (two with the locks) whatever the number of records.
  */
 export async function putResourcesIn(
   tx: SqlQueryable,
@@ -306,7 +305,7 @@ export function createStateRepository(client: SqlClient): StateRepository {
       checkChange(change);
       try {
         return await client.transaction(async (tx) => {
-          await putResourcesIn(tx, [{ record, change }], client.backend === 'postgres');
+          await putResourcesIn(tx, [{ record, change }], hasConcurrentWriters(client));
           const [row] = await tx.query<ResourceRow>(`SELECT ${RESOURCE_COLUMNS} FROM steward.resources WHERE address = $1`, [record.address]);
           if (row === undefined) throw new Error(`no row returned for ${record.address}`);
           return toRecord(row);

@@ -88,6 +88,10 @@ describe.each(backends(inject('pg')))('intents in batches on the $name backend',
       const before = (await store.audit.list()).length;
       const failure = store.recordIntents([intent(runId, 1), { ...intent(runId, 2), runId: '00000000-0000-0000-0000-000000000000' }]);
       await expect(failure).rejects.toSatisfy((e: unknown) => e instanceof StewardError && e.code === 'audit-write-failed');
+      // The same for a batch recorded as one group, all naming a run that does not exist.
+      const unknownRun = '00000000-0000-0000-0000-000000000000';
+      const group = store.recordIntents([1, 2, 3].map((i) => ({ ...intent(runId, i), runId: unknownRun })));
+      await expect(group).rejects.toSatisfy((e: unknown) => e instanceof StewardError && e.code === 'audit-write-failed');
       expect(await store.unresolvedIntents()).toEqual([]);
       expect(await store.audit.list()).toHaveLength(before);
       expect((await store.audit.verify()).ok).toBe(true);
@@ -107,6 +111,52 @@ describe.each(backends(inject('pg')))('intents in batches on the $name backend',
       ).rejects.toThrow(/must be 'PostgresRole\/r2'/);
       expect(await store.getResource('PostgresRole/r1')).toBeUndefined();
       expect(await store.unresolvedIntents()).toHaveLength(2);
+      expect((await store.audit.verify()).ok).toBe(true);
+    });
+  });
+
+  it('lists the intents of a batch as they were recorded until they are resolved together, and only once', async () => {
+    await withStore(async (store) => {
+      const runId = await store.startRun({ command: 'apply', actor: 'alice@ci' });
+      const intents = await store.recordIntents([1, 2, 3].map((i) => intent(runId, i)));
+      // One batch: one group, and every intent of it keeps its own id.
+      expect(new Set(intents.map((i) => i.group)).size).toBe(1);
+      expect(new Set(intents.map((i) => i.id)).size).toBe(3);
+      expect([...(await store.unresolvedIntents())].sort((a, b) => a.address.localeCompare(b.address))).toEqual(intents);
+
+      await store.completeIntents(intents.map((i) => ({ intent: i, outcome: { status: 'succeeded' as const } })));
+      expect(await store.unresolvedIntents()).toEqual([]);
+      const again = store.completeIntents([{ intent: intents[1]!, outcome: { status: 'succeeded' } }]);
+      await expect(again).rejects.toSatisfy((e: unknown) => e instanceof StewardError && e.code === 'not-found' && e.message.includes(intents[1]!.id));
+      const outcomes = (await store.audit.list({ runId })).filter((e) => e.outcome !== 'pending' && e.address?.startsWith('PostgresRole/'));
+      expect(outcomes.map((e) => [e.address, e.outcome])).toEqual(intents.map((i) => [i.address, 'succeeded']));
+    });
+  });
+
+  it('resolves the intents of a batch one by one when it falls back to one change at a time', async () => {
+    await withStore(async (store) => {
+      const runId = await store.startRun({ command: 'apply', actor: 'alice@ci' });
+      const intents = await store.recordIntents([1, 2, 3].map((i) => intent(runId, i)));
+      await store.resolveIntent(intents[1]!, { status: 'failed', error: 'permission denied' });
+      expect((await store.unresolvedIntents()).map((i) => i.id).sort()).toEqual([intents[0]!.id, intents[2]!.id].sort());
+      await expect(store.resolveIntent(intents[1]!, { status: 'succeeded' })).rejects.toSatisfy((e: unknown) => e instanceof StewardError && e.code === 'not-found');
+
+      await store.completeIntents([
+        { intent: intents[0]!, outcome: { status: 'succeeded' }, put: { record: record(1), change: { runId, action: 'create' } } },
+        { intent: intents[2]!, outcome: { status: 'recovered' } },
+      ]);
+      expect(await store.unresolvedIntents()).toEqual([]);
+      expect(await store.getResource('PostgresRole/r1')).toMatchObject({ ...record(1), version: 1 });
+      const entries = (await store.audit.list({ runId })).filter((e) => e.address?.startsWith('PostgresRole/'));
+      expect(entries.map((e) => [e.address, e.outcome])).toEqual([
+        ['PostgresRole/r1', 'pending'],
+        ['PostgresRole/r2', 'pending'],
+        ['PostgresRole/r3', 'pending'],
+        ['PostgresRole/r2', 'failed'],
+        ['PostgresRole/r1', 'succeeded'],
+        ['PostgresRole/r3', 'recovered'],
+      ]);
+      expect(entries[3]).toMatchObject({ error: 'permission denied', detail: { intentId: intents[1]!.id } });
       expect((await store.audit.verify()).ok).toBe(true);
     });
   });

@@ -4,7 +4,7 @@ import type { JsonValue } from '../core/resource.js';
 import { appendAuditEntries, auditWriteFailed } from './audit-log.js';
 import { isUuid } from './ids.js';
 import { toJsonValue } from './json.js';
-import { hasConcurrentWriters, isoTimestamp, type SqlClient } from './sql-client.js';
+import { hasConcurrentWriters, isoTimestamp, type SqlClient, type SqlQueryable } from './sql-client.js';
 import { putResourcesIn } from './state-repo.js';
 import type { Intent, IntentCompletion, IntentInput, IntentOutcome } from './types.js';
 
@@ -26,15 +26,25 @@ interface IntentRow {
   readonly after_hash: string | null;
   readonly detail: JsonValue | null;
   readonly created_at: string;
+  readonly group_id: string | null;
 }
 
-const INTENT_COLUMNS = `id::text AS id, run_id::text AS run_id, actor, address, action, before_hash, after_hash, detail,
-  ${isoTimestamp('created_at')} AS created_at`;
+/** Pending intents: their own rows, then the members of pending groups (see migration 7). */
+const PENDING_INTENTS = `
+SELECT id::text AS id, run_id::text AS run_id, actor, address, action, before_hash, after_hash, detail,
+       ${isoTimestamp('created_at')} AS created_at, NULL::text AS group_id
+  FROM steward.intents WHERE status = 'pending'
+UNION ALL
+SELECT m->>0, g.run_id::text, m->>1, m->>2, m->>3, m->>4, m->>5, CASE WHEN jsonb_typeof(m->6) = 'null' THEN NULL ELSE m->6 END,
+       ${isoTimestamp('g.created_at')}, g.id::text
+  FROM steward.intent_groups g CROSS JOIN LATERAL jsonb_array_elements(g.members) AS m
+ WHERE g.status = 'pending'
+ORDER BY created_at, id`;
 
 const OUTCOMES: ReadonlySet<string> = new Set<IntentOutcome['status']>(['succeeded', 'failed', 'recovered']);
 
 function toIntent(row: IntentRow): Intent {
-  return {
+  const intent: Intent = {
     id: row.id,
     runId: row.run_id,
     actor: row.actor,
@@ -45,18 +55,58 @@ function toIntent(row: IntentRow): Intent {
     detail: row.detail,
     createdAt: row.created_at,
   };
+  return row.group_id === null ? intent : { ...intent, group: row.group_id };
 }
+
+/** An intent as its group's row keeps it (see migration 7). */
+const member = (i: Intent): readonly unknown[] => [i.id, i.actor, i.address, i.action, i.beforeHash, i.afterHash, i.detail];
 
 /** The audit detail of an intent's entries: which intent, plus whatever the caller attached (already a JSON value). */
 function auditDetail(intentId: string, detail: JsonValue): JsonValue {
   return detail === null ? { intentId } : { intentId, detail };
 }
 
+const afterHashOf = (item: IntentCompletion): string | null => (item.outcome.afterHash === undefined ? item.intent.afterHash : item.outcome.afterHash);
+
+/** The outcomes as one JSON array of [id, status, after_hash, error]. */
+const outcomesJson = (items: readonly IntentCompletion[]): string =>
+  JSON.stringify(items.map((item) => [item.intent.id, item.outcome.status, afterHashOf(item), item.outcome.error ?? null]));
+
+/**
+ * Resolves a group's intents at once when `items` are exactly its members and it is pending, and
+ * says so. Otherwise (some members only) a pending group first moves its members to their own
+ * rows, where `items` are then resolved one by one; a group already resolved leaves them unknown.
+ */
+async function resolveGroup(tx: SqlQueryable, group: string, items: readonly IntentCompletion[]): Promise<boolean> {
+  const ids = items.map((i) => i.intent.id);
+  const [row] = await tx.query<{ status: string; size: number; covered: number }>(
+    `SELECT status, jsonb_array_length(members) AS size,
+            (SELECT count(*)::int FROM jsonb_array_elements(members) AS m WHERE m->>0 IN (SELECT jsonb_array_elements_text($2::jsonb))) AS covered
+       FROM steward.intent_groups WHERE id = $1::uuid FOR UPDATE`,
+    [group, JSON.stringify(ids)],
+  );
+  if (row === undefined || row.status !== 'pending') return false;
+  if (new Set(ids).size === ids.length && row.covered === ids.length && row.size === ids.length) {
+    await tx.query(`UPDATE steward.intent_groups SET status = 'resolved', outcomes = $2::jsonb, resolved_at = now() WHERE id = $1::uuid`, [group, outcomesJson(items)]);
+    return true;
+  }
+  await tx.query(
+    `INSERT INTO steward.intents (id, run_id, actor, address, action, before_hash, after_hash, detail, created_at)
+     SELECT (m->>0)::uuid, g.run_id, m->>1, m->>2, m->>3, m->>4, m->>5, CASE WHEN jsonb_typeof(m->6) = 'null' THEN NULL ELSE m->6 END, g.created_at
+       FROM steward.intent_groups g CROSS JOIN LATERAL jsonb_array_elements(g.members) AS m
+      WHERE g.id = $1::uuid`,
+    [group],
+  );
+  await tx.query(`UPDATE steward.intent_groups SET status = 'split' WHERE id = $1::uuid`, [group]);
+  return false;
+}
+
 /**
  * Intents make a crash visible: one is recorded (with its 'pending' audit entry) before every
  * mutation and resolved (with its outcome's entry) after it. Both steps are single transactions
  * and fail closed: if the audit entry cannot be written, nothing is written and the caller gets
- * `audit-write-failed`.
+ * `audit-write-failed`. Several intents of one run recorded together are one group row (see
+ * migration 7); each still has its own id and audit entries.
  */
 export function createIntentRepository(client: SqlClient): IntentRepository {
   const repository: IntentRepository = {
@@ -70,6 +120,8 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
       // Built here rather than read back: every column is known before the insert (the time too,
       // stored at the precision it is shown with), and reading rows back costs more than writing them.
       const createdAt = new Date().toISOString();
+      const runId = intents[0]!.runId;
+      const group = intents.length > 1 && intents.every((i) => i.runId === runId) ? randomUUID() : undefined;
       const recorded = intents.map(
         (intent): Intent => ({
           id: randomUUID(),
@@ -81,17 +133,25 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
           afterHash: intent.afterHash,
           detail: toJsonValue(intent.detail),
           createdAt,
+          ...(group === undefined ? {} : { group }),
         }),
       );
       try {
         await client.transaction(async (tx) => {
-          await tx.query(
-            `INSERT INTO steward.intents (id, run_id, actor, address, action, before_hash, after_hash, detail, created_at)
-             SELECT (e->>0)::uuid, (e->>1)::uuid, e->>2, e->>3, e->>4, e->>5, e->>6,
-                    CASE WHEN jsonb_typeof(e->7) = 'null' THEN NULL ELSE e->7 END, $2::timestamptz
-               FROM jsonb_array_elements($1::jsonb) AS e`,
-            [JSON.stringify(recorded.map((i) => [i.id, i.runId, i.actor, i.address, i.action, i.beforeHash, i.afterHash, i.detail])), createdAt],
-          );
+          if (group !== undefined) {
+            await tx.query(
+              `INSERT INTO steward.intent_groups (id, run_id, created_at, members) VALUES ($1::uuid, $2::uuid, $3::timestamptz, $4::jsonb)`,
+              [group, runId, createdAt, JSON.stringify(recorded.map(member))],
+            );
+          } else {
+            await tx.query(
+              `INSERT INTO steward.intents (id, run_id, actor, address, action, before_hash, after_hash, detail, created_at)
+               SELECT (e->>0)::uuid, (e->>1)::uuid, e->>2, e->>3, e->>4, e->>5, e->>6,
+                      CASE WHEN jsonb_typeof(e->7) = 'null' THEN NULL ELSE e->7 END, $2::timestamptz
+                 FROM jsonb_array_elements($1::jsonb) AS e`,
+              [JSON.stringify(recorded.map((i) => [i.id, i.runId, ...member(i).slice(1)])), createdAt],
+            );
+          }
           await appendAuditEntries(
             tx,
             recorded.map((intent) => ({
@@ -119,9 +179,16 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
         if (!OUTCOMES.has(outcome.status)) {
           throw new StewardError('invalid-input', `unknown intent outcome '${String(outcome.status)}'`);
         }
-        if (!isUuid(intent.id)) throw new StewardError('not-found', `intent '${intent.id}' is not pending (unknown or already resolved)`);
+        if (!isUuid(intent.id) || (intent.group !== undefined && !isUuid(intent.group))) {
+          throw new StewardError('not-found', `intent '${intent.id}' is not pending (unknown or already resolved)`);
+        }
       }
-      const afterHashOf = (item: IntentCompletion): string | null => (item.outcome.afterHash === undefined ? item.intent.afterHash : item.outcome.afterHash);
+      const byGroup = new Map<string | undefined, IntentCompletion[]>();
+      for (const item of items) {
+        const list = byGroup.get(item.intent.group);
+        if (list) list.push(item);
+        else byGroup.set(item.intent.group, [item]);
+      }
       let missing: readonly string[] = [];
       try {
         await client.transaction(async (tx) => {
@@ -130,17 +197,22 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
             items.flatMap((i) => (i.put === undefined ? [] : [i.put])),
             hasConcurrentWriters(client),
           );
-          const resolved = new Set(
-            (
-              await tx.query<{ id: string }>(
-                `UPDATE steward.intents i SET status = e->>1, after_hash = e->>2, error = e->>3, resolved_at = now()
-                   FROM jsonb_array_elements($1::jsonb) AS e
-                  WHERE i.id = (e->>0)::uuid AND i.status = 'pending'
-                  RETURNING i.id::text AS id`,
-                [JSON.stringify(items.map((item) => [item.intent.id, item.outcome.status, afterHashOf(item), item.outcome.error ?? null]))],
-              )
-            ).map((r) => r.id),
-          );
+          const resolved = new Set<string>();
+          const single: IntentCompletion[] = [];
+          for (const [group, members] of byGroup) {
+            if (group !== undefined && (await resolveGroup(tx, group, members))) for (const m of members) resolved.add(m.intent.id);
+            else single.push(...members);
+          }
+          if (single.length > 0) {
+            const rows = await tx.query<{ id: string }>(
+              `UPDATE steward.intents i SET status = e->>1, after_hash = e->>2, error = e->>3, resolved_at = now()
+                 FROM jsonb_array_elements($1::jsonb) AS e
+                WHERE i.id = (e->>0)::uuid AND i.status = 'pending'
+                RETURNING i.id::text AS id`,
+              [outcomesJson(single)],
+            );
+            for (const row of rows) resolved.add(row.id);
+          }
           missing = items.filter((item) => !resolved.has(item.intent.id)).map((item) => item.intent.id);
           await appendAuditEntries(
             tx,
@@ -171,9 +243,7 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
     },
 
     async unresolvedIntents(): Promise<readonly Intent[]> {
-      const rows = await client.query<IntentRow>(
-        `SELECT ${INTENT_COLUMNS} FROM steward.intents WHERE status = 'pending' ORDER BY created_at, id`,
-      );
+      const rows = await client.query<IntentRow>(PENDING_INTENTS);
       return rows.map(toIntent);
     },
   };

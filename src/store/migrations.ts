@@ -324,6 +324,55 @@ CREATE TRIGGER runs_kept_on_update AFTER UPDATE ON steward.runs
   REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION steward.runs_keep_referenced();
 `,
   },
+  {
+    version: 7,
+    name: 'the intents of a batch in one row',
+    // An apply from scratch recorded and then resolved an intent row per change: about a quarter
+    // of the embedded store's work. A batch's intents are now one row, recorded before any of its
+    // mutations and resolved together after them. A member resolved on its own (the batch carried
+    // out one change at a time after a failure) first moves every member to steward.intents,
+    // where each is then resolved by itself. Each member still has its own audit entries.
+    sql: `
+CREATE TABLE steward.intent_groups (
+  id uuid PRIMARY KEY,
+  run_id uuid NOT NULL,
+  created_at timestamptz NOT NULL,
+  -- One array per intent: [id, actor, address, action, before_hash, after_hash, detail].
+  members jsonb NOT NULL CHECK (jsonb_typeof(members) = 'array'),
+  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'resolved', 'split')),
+  -- Once resolved, one array per intent: [id, status, after_hash, error].
+  outcomes jsonb,
+  resolved_at timestamptz
+);
+-- Stored without compression: a group is written once and resolved once, and compressing its
+-- tens of kilobytes cost the embedded store more than storing them.
+ALTER TABLE steward.intent_groups ALTER COLUMN members SET STORAGE EXTERNAL, ALTER COLUMN outcomes SET STORAGE EXTERNAL;
+CREATE INDEX intent_groups_pending ON steward.intent_groups (created_at) WHERE status = 'pending';
+CREATE TRIGGER intent_groups_run_exists AFTER INSERT ON steward.intent_groups
+  REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION steward.runs_exist();
+CREATE TRIGGER intent_groups_run_still_exists AFTER UPDATE ON steward.intent_groups
+  REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION steward.runs_exist();
+
+CREATE OR REPLACE FUNCTION steward.runs_keep_referenced() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  named uuid;
+BEGIN
+  SELECT g.id INTO named
+    FROM gone g
+   WHERE NOT EXISTS (SELECT 1 FROM steward.runs r WHERE r.id = g.id)
+     AND (EXISTS (SELECT 1 FROM steward.intents i WHERE i.run_id = g.id)
+          OR EXISTS (SELECT 1 FROM steward.intent_groups i WHERE i.run_id = g.id)
+          OR EXISTS (SELECT 1 FROM steward.resource_history h WHERE h.run_id = g.id))
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'run % is named by intents or resource history and must stay', named
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+`,
+  },
 ];
 
 const BOOTSTRAP = `

@@ -176,6 +176,11 @@ describe.each(backends(inject('pg')))('store on the $name backend', (backend) =>
     expect(await sqlState('DELETE FROM steward.runs WHERE id = $1', [runId])).toBe('23503');
     expect(await sqlState("UPDATE steward.runs SET id = '00000000-0000-4000-8000-000000000001' WHERE id = $1", [runId])).toBe('23503');
     expect(await sqlState("UPDATE steward.resource_history SET run_id = '00000000-0000-4000-8000-000000000001' WHERE run_id = $1", [runId])).toBe('23503');
+    // A run that only a batch's intent group names is kept too.
+    const grouped = await store.startRun({ command: 'apply', actor: 'alice' });
+    await store.recordIntents(['g1', 'g2'].map((n) => ({ runId: grouped, actor: 'alice', address: `PostgresRole/${n}`, action: 'create', beforeHash: null, afterHash: null })));
+    expect(await sqlState('DELETE FROM steward.runs WHERE id = $1', [grouped])).toBe('23503');
+    expect(await sqlState("UPDATE steward.intent_groups SET run_id = '00000000-0000-4000-8000-000000000001' WHERE run_id = $1", [grouped])).toBe('23503');
     const unused = await store.startRun({ command: 'plan', actor: 'alice' });
     expect(await sqlState('DELETE FROM steward.runs WHERE id = $1', [unused])).toBeUndefined();
   });

@@ -103,6 +103,8 @@ export interface Intent {
   readonly detail: JsonValue | null;
   /** ISO 8601. */
   readonly createdAt: string;
+  /** The group it was recorded in with others of its batch, if any: the store resolves it through its group. */
+  readonly group?: string;
 }
 
 export interface IntentOutcome {

@@ -27,9 +27,24 @@ export interface ClusterPreparation {
   prepare(client: SqlClient): Promise<void>;
 }
 
+/**
+ * What a template holds besides the caller's preparation, named in its key: only the database the
+ * store uses. initdb also creates `template0` and `template1`, which only `CREATE DATABASE` reads
+ * and the store never runs; they were 600 of a new cluster's 1,050 files and 14 of its 39 MB, and
+ * copying them was half of opening a new store.
+ */
+const TEMPLATE_LAYOUT = 'one database';
+
 /** Where this process keeps the template of a new embedded cluster prepared so, if anywhere. */
 export function embeddedTemplatePath(preparation: ClusterPreparation): Promise<string | undefined> {
-  return templatePath(START_PARAMS, preparation.key);
+  return templatePath(START_PARAMS, `${TEMPLATE_LAYOUT}:${preparation.key}`);
+}
+
+/** Removes the databases `CREATE DATABASE` copies from; a template must not be one to be dropped. */
+async function dropTemplateDatabases(db: PGlite): Promise<void> {
+  await db.exec("UPDATE pg_catalog.pg_database SET datistemplate = false WHERE datname IN ('template0', 'template1')");
+  await db.exec('DROP DATABASE template0');
+  await db.exec('DROP DATABASE template1');
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -84,13 +99,14 @@ async function startedCopy(template: string, dataDir: string): Promise<PGlite | 
  */
 async function openPglite(dataDir: string, preparation: ClusterPreparation | undefined): Promise<PGlite> {
   if (await exists(dataDir)) return started(dataDir);
-  const template = preparation === undefined ? undefined : await templatePath(START_PARAMS, preparation.key);
+  const template = preparation === undefined ? undefined : await embeddedTemplatePath(preparation);
   if (template === undefined || preparation === undefined) return started(dataDir);
   const copied = await startedCopy(template, dataDir);
   if (copied !== undefined) return copied;
   await makeTemplate(template, async (dir) => {
     const db = await started(dir);
     try {
+      await dropTemplateDatabases(db);
       await preparation.prepare(clientOf(db));
     } finally {
       await db.close();

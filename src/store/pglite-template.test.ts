@@ -60,6 +60,10 @@ describe('the embedded store template', () => {
     // The template already holds the store's schema: a new store has no migration left to run.
     const migrated = await db.query<{ versions: number }>('SELECT count(*)::int AS versions FROM steward.schema_migrations');
     expect(migrated.rows[0]?.versions).toBe(MIGRATIONS.length);
+    // Only the database the store uses: initdb's template databases are not copied into every store.
+    const databases = await db.query<{ datname: string }>('SELECT datname FROM pg_catalog.pg_database ORDER BY datname');
+    expect(databases.rows.map((r) => r.datname)).toEqual(['postgres']);
+    expect(await readdir(join(template, 'base'))).toHaveLength(1);
     await db.exec('CREATE TABLE public.template_marker (id int)');
     await db.close();
     expect(await newStoreHasMarker()).toBe(true);

@@ -39,17 +39,54 @@ export function providersFor(options: Pick<ProjectOptions, 'parallelism' | 'env'
   return [postgresProvider({ maxConnections: Math.max(2, options.parallelism), lockTimeoutMs: 10_000 }, options.env, secrets)];
 }
 
-/** Opens the state store for the project and always closes it. */
-export async function withStore<T>(options: ProjectOptions, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({
+function openProjectStore(options: ProjectOptions, signal?: AbortSignal): Promise<Store> {
+  return openStore({
     projectDir: resolve(options.dir),
     databaseUrl: options.databaseUrl,
     lockTimeoutMs: options.lockTimeoutMs,
     command: options.command,
+    signal,
   });
+}
+
+async function using<T>(store: Store, fn: (store: Store) => Promise<T>): Promise<T> {
   try {
     return await fn(store);
   } finally {
     await store.close();
   }
+}
+
+/** Opens the state store for the project and always closes it. */
+export async function withStore<T>(options: ProjectOptions, fn: (store: Store) => Promise<T>): Promise<T> {
+  return using(await openProjectStore(options), fn);
+}
+
+/**
+ * Runs `load` (the project's manifests and whatever else must hold before the store is used)
+ * while the store opens, then `fn` with both; the store is always closed. Loading is this
+ * process's own work, while opening mostly waits: for the store's lock and, for a new embedded
+ * store, for the copy of the machine's template. When `load` fails, its error is the one reported,
+ * as if the store had never been asked for: the wait for the lock stops and an opened store is
+ * closed unused.
+ */
+export async function withLoadedStore<L, T>(options: ProjectOptions, load: () => Promise<L>, fn: (loaded: L, store: Store) => Promise<T>): Promise<T> {
+  const abandon = new AbortController();
+  // Settled into a value at once: a failed open is reported only after `load`, never unhandled.
+  const opening = openProjectStore(options, abandon.signal).then(
+    (store) => ({ store }) as const,
+    (error: unknown) => ({ error }) as const,
+  );
+  let loaded: L;
+  try {
+    loaded = await load();
+  } catch (error) {
+    abandon.abort();
+    const opened = await opening;
+    if ('store' in opened) await opened.store.close();
+    throw error;
+  }
+  const opened = await opening;
+  if ('error' in opened) throw opened.error;
+  return using(opened.store, (store) => fn(loaded, store));
 }

@@ -48,7 +48,7 @@ import {
   type IdentitySyncReport,
 } from './identities/index.js';
 import { composeGuards, pausedChanges, pauseGuard, type PausedNote } from './kill-switch.js';
-import { loadProject, providersFor, withStore, type LoadedProject, type ProjectOptions } from './project.js';
+import { loadProject, providersFor, withLoadedStore, type LoadedProject, type ProjectOptions } from './project.js';
 
 /** What policy said about the plan, with the rules switched off or re-enforced by the project. */
 export interface PolicyReport extends PolicyEvaluation {
@@ -224,18 +224,22 @@ async function counts(sessions: SessionPool): Promise<Readonly<Record<string, nu
 
 /** `steward plan`: read-only; nothing is written to the targets or the state. */
 export async function runPlan(options: ProjectOptions, mode: { readonly destroy?: boolean } = {}): Promise<PlanReport> {
-  const project = await loadProject(options);
-  const policies = await projectPolicies(project);
-  const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
-  const observe = (secrets?: InstanceSecrets): { readonly sessions: SessionPool; readonly started: StartedRefresh } => {
-    const sessions = new SessionPool(providersFor(options, secrets), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
-    return { sessions, started: startRefresh({ desired, kinds: project.kinds, sessions }) };
+  let observing: { readonly sessions: SessionPool; readonly started: StartedRefresh } | undefined;
+  const load = async () => {
+    const project = await loadProject(options);
+    const policies = await projectPolicies(project);
+    const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
+    const observe = (secrets?: InstanceSecrets): { readonly sessions: SessionPool; readonly started: StartedRefresh } => {
+      const sessions = new SessionPool(providersFor(options, secrets), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
+      return { sessions, started: startRefresh({ desired, kinds: project.kinds, sessions }) };
+    };
+    // The targets are observed while the store opens and is read: both take a while, the first
+    // mostly on the targets. An instance whose password is a {secretRef} waits for the store.
+    observing = needsInstanceSecrets(project.resources) ? undefined : observe();
+    return { project, policies, desired, observe };
   };
-  // The targets are observed while the store opens and is read: both take a while, the first mostly
-  // on the targets. An instance whose password is a {secretRef} waits for the store to be open.
-  let observing = needsInstanceSecrets(project.resources) ? undefined : observe();
   try {
-    return await withStore(options, async (store) => {
+    return await withLoadedStore(options, load, async ({ project, policies, desired, observe }, store) => {
       observing ??= observe(await resolveInstanceSecrets(store, project.resources, project.dir, options.env));
       const { sessions, started } = observing;
       const refreshed = await refreshAndPlan(store, desired, project.kinds, sessions, undefined, started);
@@ -262,12 +266,15 @@ export async function runPlan(options: ProjectOptions, mode: { readonly destroy?
  * audit entries for its start, every mutation (intent and outcome) and its end.
  */
 export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode: { readonly destroy?: boolean } = {}): Promise<ApplyReport> {
-  const project = await loadProject(options);
-  const policies = await projectPolicies(project);
-  const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
   const actor = currentActor(options.env);
-  await assertKeyAvailable(desired, project.dir, options.env);
-  return withStore(options, async (store) => {
+  const load = async () => {
+    const project = await loadProject(options);
+    const policies = await projectPolicies(project);
+    const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
+    await assertKeyAvailable(desired, project.dir, options.env);
+    return { project, policies, desired };
+  };
+  return withLoadedStore(options, load, async ({ project, policies, desired }, store) => {
     // Before the lock and the run: a Secret without a value stops the command with nothing recorded.
     const secrets = await resolveInstanceSecrets(store, project.resources, project.dir, options.env);
     const lock = await store.acquireApplyLock({ timeoutMs: options.lockTimeoutMs });

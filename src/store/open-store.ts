@@ -89,6 +89,7 @@ async function openEmbedded(options: OpenStoreInternalOptions): Promise<OpenedSt
     holder: currentHolder(options.command),
     timeoutMs: options.lockTimeoutMs ?? 0,
     mode: options.storeLockMode,
+    signal: options.signal,
   }).catch((error: unknown) => {
     throw agentHolds(error);
   });

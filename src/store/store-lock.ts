@@ -42,6 +42,8 @@ export interface StoreLockRequest {
   readonly mode?: StoreLockMode;
   /** Between attempts while waiting. */
   readonly retryMs?: number;
+  /** Stops waiting: the acquisition fails with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 /** How long to wait for a holder to say who it is before reporting it as unknown. */
@@ -108,6 +110,7 @@ export async function acquireStoreLock(request: StoreLockRequest): Promise<Store
   const deadline = Date.now() + Math.max(0, request.timeoutMs);
   const retryMs = request.retryMs ?? 50;
   for (;;) {
+    request.signal?.throwIfAborted();
     const server = holderServer(request.holder);
     try {
       await listen(server, address);
@@ -125,7 +128,7 @@ export async function acquireStoreLock(request: StoreLockRequest): Promise<Store
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw lockTimeout(request, holder === 'refused' ? undefined : holder);
-      await delay(Math.min(retryMs, remaining));
+      await delay(Math.min(retryMs, remaining), undefined, { signal: request.signal });
       continue;
     }
     // Holding the lock must not keep an otherwise finished process alive.

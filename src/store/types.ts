@@ -24,6 +24,8 @@ export interface OpenStoreOptions {
   readonly lockTimeoutMs?: number;
   /** The steward command opening the store, e.g. `apply`; shown to whoever finds it locked. */
   readonly command: string;
+  /** Stops waiting for the embedded store's lock (the open then fails with the signal's reason). */
+  readonly signal?: AbortSignal;
 }
 
 /** The current record of one managed resource. */

@@ -90,24 +90,29 @@ export async function appendAuditEntries(tx: SqlQueryable, inputs: readonly Audi
     rows.push(row);
   }
   const values = (r: AuditRow): SqlParam[] => [r.seq, r.time, r.actor, r.runId, r.address, r.action, r.beforeHash, r.afterHash, r.outcome, r.error, r.detail, r.prevHash, r.hash];
+  // The rows and the head's move in one statement. Several rows travel as one JSON array of arrays
+  // (text stays exact).
+  const moveHead = 'UPDATE steward.audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1';
   if (rows.length === 1) {
     await tx.query(
-      `INSERT INTO steward.audit_log (seq, "time", actor, run_id, address, action, before_hash, after_hash, outcome,
-                                      error, detail, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      values(rows[0]!),
+      `WITH appended AS (
+         INSERT INTO steward.audit_log (seq, "time", actor, run_id, address, action, before_hash, after_hash, outcome,
+                                        error, detail, prev_hash, hash)
+         VALUES ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15))
+       ${moveHead}`,
+      [seq, prevHash, ...values(rows[0]!)],
     );
   } else {
-    // One statement for the whole batch: the rows travel as one JSON array of arrays (text stays exact).
     await tx.query(
-      `INSERT INTO steward.audit_log (seq, "time", actor, run_id, address, action, before_hash, after_hash, outcome,
-                                      error, detail, prev_hash, hash)
-       SELECT (r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8, r->>9, r->>10, r->>11, r->>12
-         FROM jsonb_array_elements($1::jsonb) AS r`,
-      [JSON.stringify(rows.map(values))],
+      `WITH appended AS (
+         INSERT INTO steward.audit_log (seq, "time", actor, run_id, address, action, before_hash, after_hash, outcome,
+                                        error, detail, prev_hash, hash)
+         SELECT (r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8, r->>9, r->>10, r->>11, r->>12
+           FROM jsonb_array_elements($3::jsonb) AS r)
+       ${moveHead}`,
+      [seq, prevHash, JSON.stringify(rows.map(values))],
     );
   }
-  await tx.query('UPDATE steward.audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1', [seq, prevHash]);
   return entries;
 }
 

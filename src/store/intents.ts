@@ -79,17 +79,20 @@ const outcomesJson = (items: readonly IntentCompletion[]): string =>
  */
 async function resolveGroup(tx: SqlQueryable, group: string, items: readonly IntentCompletion[]): Promise<boolean> {
   const ids = items.map((i) => i.intent.id);
-  const [row] = await tx.query<{ status: string; size: number; covered: number }>(
-    `SELECT status, jsonb_array_length(members) AS size,
-            (SELECT count(*)::int FROM jsonb_array_elements(members) AS m WHERE m->>0 IN (SELECT jsonb_array_elements_text($2::jsonb))) AS covered
-       FROM steward.intent_groups WHERE id = $1::uuid FOR UPDATE`,
-    [group, JSON.stringify(ids)],
-  );
-  if (row === undefined || row.status !== 'pending') return false;
-  if (new Set(ids).size === ids.length && row.covered === ids.length && row.size === ids.length) {
-    await tx.query(`UPDATE steward.intent_groups SET status = 'resolved', outcomes = $2::jsonb, resolved_at = now() WHERE id = $1::uuid`, [group, outcomesJson(items)]);
-    return true;
+  // The usual case, in one statement: a pending group whose members are exactly these intents
+  // (the row lock it takes makes the check and the update one step, as for any update).
+  if (new Set(ids).size === ids.length) {
+    const resolved = await tx.query(
+      `UPDATE steward.intent_groups g SET status = 'resolved', outcomes = $3::jsonb, resolved_at = now()
+        WHERE g.id = $1::uuid AND g.status = 'pending' AND jsonb_array_length(g.members) = $4
+          AND (SELECT count(*) FROM jsonb_array_elements(g.members) AS m WHERE m->>0 IN (SELECT jsonb_array_elements_text($2::jsonb))) = $4
+        RETURNING 1`,
+      [group, JSON.stringify(ids), outcomesJson(items), ids.length],
+    );
+    if (resolved.length === 1) return true;
   }
+  const [row] = await tx.query<{ status: string }>('SELECT status FROM steward.intent_groups WHERE id = $1::uuid FOR UPDATE', [group]);
+  if (row === undefined || row.status !== 'pending') return false;
   await tx.query(
     `INSERT INTO steward.intents (id, run_id, actor, address, action, before_hash, after_hash, detail, created_at)
      SELECT (m->>0)::uuid, g.run_id, m->>1, m->>2, m->>3, m->>4, m->>5, CASE WHEN jsonb_typeof(m->6) = 'null' THEN NULL ELSE m->6 END, g.created_at

@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,26 @@ describe('the embedded store template', () => {
     expect(await newStoreHasMarker()).toBe(true);
     // The new store is a copy: writing to it left the template as it was.
     expect(await readdir(template)).toContain('PG_VERSION');
+  });
+
+  it('removes other templates no new store has used for 30 days, and keeps the rest', async () => {
+    const [name] = await templates();
+    const current = join(cache, 'steward', name!);
+    const days = (n: number): Date => new Date(Date.now() - n * 24 * 60 * 60 * 1000);
+    const leftover = async (dirName: string, age: number): Promise<void> => {
+      const dir = join(cache, 'steward', dirName);
+      await mkdir(join(dir, 'base'), { recursive: true });
+      await writeFile(join(dir, 'PG_VERSION'), '17\n');
+      await utimes(dir, days(age), days(age));
+    };
+    await leftover('pglite-0.4.0-0123456789abcdef', 45);
+    await leftover('pglite-0.5.16-fedcba9876543210', 3);
+    await leftover('pglite-0.5.16-fedcba9876543210.4242.a1b2c3.tmp', 31);
+    // The template in use is old too, but a new store is made from it now (the marked one above).
+    await utimes(current, days(90), days(90));
+    expect(await newStoreHasMarker()).toBe(true);
+    expect([...(await templates())].sort()).toEqual([name, 'pglite-0.5.16-fedcba9876543210'].sort());
+    expect((await stat(current)).mtimeMs).toBeGreaterThan(days(1).getTime());
   });
 
   it('creates the cluster itself when the template is unusable, and replaces the template', async () => {

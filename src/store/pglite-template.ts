@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,6 +18,8 @@ import { dirname, join } from 'node:path';
  * Migrations still run on every open; on a copy of a current template they find nothing to do.
  * The template is put in place by renaming a finished directory, so it is whole or absent. Using
  * or making it never fails a command: an unusable template means creating the cluster as before.
+ * Templates that no new store has been made from for 30 days (those of earlier versions) are
+ * removed when a new store is made.
  */
 
 /** The installed PGlite's package.json. */
@@ -56,7 +58,42 @@ export async function copyTemplate(template: string, dataDir: string): Promise<b
     return false;
   }
   await copyTree(template, dataDir);
+  await markUsed(template);
+  await pruneTemplates(template);
   return true;
+}
+
+/**
+ * How long a template may go unused before a new store's creation removes it. Each Steward or
+ * PGlite upgrade that changes the migrations or the start parameters leaves the previous template
+ * (about 25 MB) behind; another project still on that version just makes it again.
+ */
+const UNUSED_TEMPLATE_DAYS = 30;
+
+/** A template's modification time says when a store was last made from it (copying reads only). */
+async function markUsed(template: string): Promise<void> {
+  const now = new Date();
+  await utimes(template, now, now).catch(() => undefined);
+}
+
+/**
+ * Removes the other templates (and abandoned half-made ones) in `template`'s directory that no
+ * new store has used for {@link UNUSED_TEMPLATE_DAYS}. Never fails the command.
+ */
+async function pruneTemplates(template: string): Promise<void> {
+  const now = Date.now();
+  const directory = dirname(template);
+  const entries = await readdir(directory, { withFileTypes: true }).catch(() => []);
+  const oldest = now - UNUSED_TEMPLATE_DAYS * 24 * 60 * 60 * 1000;
+  await Promise.all(
+    entries
+      .filter((entry) => entry.isDirectory() && entry.name.startsWith('pglite-') && join(directory, entry.name) !== template)
+      .map(async (entry) => {
+        const path = join(directory, entry.name);
+        const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: now }));
+        if (mtimeMs < oldest) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+      }),
+  );
 }
 
 /**

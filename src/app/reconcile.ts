@@ -222,13 +222,25 @@ async function counts(sessions: SessionPool): Promise<Readonly<Record<string, nu
   return Object.fromEntries(await sessions.statementCounts());
 }
 
+/** The project, its policies and the resources a run wants (a destroy keeps only what it does not remove). */
+interface LoadedRun {
+  readonly project: LoadedProject;
+  readonly policies: PolicySet;
+  readonly desired: readonly DesiredResource[];
+}
+
+async function loadRun(options: ProjectOptions, mode: { readonly destroy?: boolean }): Promise<LoadedRun> {
+  const project = await loadProject(options);
+  const policies = await projectPolicies(project);
+  const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
+  return { project, policies, desired };
+}
+
 /** `steward plan`: read-only; nothing is written to the targets or the state. */
 export async function runPlan(options: ProjectOptions, mode: { readonly destroy?: boolean } = {}): Promise<PlanReport> {
   let observing: { readonly sessions: SessionPool; readonly started: StartedRefresh } | undefined;
   const load = async () => {
-    const project = await loadProject(options);
-    const policies = await projectPolicies(project);
-    const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
+    const { project, policies, desired } = await loadRun(options, mode);
     const observe = (secrets?: InstanceSecrets): { readonly sessions: SessionPool; readonly started: StartedRefresh } => {
       const sessions = new SessionPool(providersFor(options, secrets), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
       return { sessions, started: startRefresh({ desired, kinds: project.kinds, sessions }) };
@@ -268,11 +280,9 @@ export async function runPlan(options: ProjectOptions, mode: { readonly destroy?
 export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode: { readonly destroy?: boolean } = {}): Promise<ApplyReport> {
   const actor = currentActor(options.env);
   const load = async () => {
-    const project = await loadProject(options);
-    const policies = await projectPolicies(project);
-    const desired = mode.destroy ? project.resources.filter((r) => project.kinds.get(r.kind)?.role !== 'managed') : project.resources;
-    await assertKeyAvailable(desired, project.dir, options.env);
-    return { project, policies, desired };
+    const run = await loadRun(options, mode);
+    await assertKeyAvailable(run.desired, run.project.dir, options.env);
+    return run;
   };
   return withLoadedStore(options, load, async ({ project, policies, desired }, store) => {
     // Before the lock and the run: a Secret without a value stops the command with nothing recorded.

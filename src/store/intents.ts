@@ -35,7 +35,7 @@ SELECT id::text AS id, run_id::text AS run_id, actor, address, action, before_ha
        ${isoTimestamp('created_at')} AS created_at, NULL::text AS group_id
   FROM steward.intents WHERE status = 'pending'
 UNION ALL
-SELECT m->>0, g.run_id::text, m->>1, m->>2, m->>3, m->>4, m->>5, CASE WHEN jsonb_typeof(m->6) = 'null' THEN NULL ELSE m->6 END,
+SELECT m->>0, g.run_id::text, m->>1, m->>2, m->>3, m->>4, m->>5, nullif(m->6, 'null'::jsonb),
        ${isoTimestamp('g.created_at')}, g.id::text
   FROM steward.intent_groups g CROSS JOIN LATERAL jsonb_array_elements(g.members) AS m
  WHERE g.status = 'pending'
@@ -95,7 +95,7 @@ async function resolveGroup(tx: SqlQueryable, group: string, items: readonly Int
   if (row === undefined || row.status !== 'pending') return false;
   await tx.query(
     `INSERT INTO steward.intents (id, run_id, actor, address, action, before_hash, after_hash, detail, created_at)
-     SELECT (m->>0)::uuid, g.run_id, m->>1, m->>2, m->>3, m->>4, m->>5, CASE WHEN jsonb_typeof(m->6) = 'null' THEN NULL ELSE m->6 END, g.created_at
+     SELECT (m->>0)::uuid, g.run_id, m->>1, m->>2, m->>3, m->>4, m->>5, nullif(m->6, 'null'::jsonb), g.created_at
        FROM steward.intent_groups g CROSS JOIN LATERAL jsonb_array_elements(g.members) AS m
       WHERE g.id = $1::uuid`,
     [group],
@@ -150,7 +150,7 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
             await tx.query(
               `INSERT INTO steward.intents (id, run_id, actor, address, action, before_hash, after_hash, detail, created_at)
                SELECT (e->>0)::uuid, (e->>1)::uuid, e->>2, e->>3, e->>4, e->>5, e->>6,
-                      CASE WHEN jsonb_typeof(e->7) = 'null' THEN NULL ELSE e->7 END, $2::timestamptz
+                      nullif(e->7, 'null'::jsonb), $2::timestamptz
                  FROM jsonb_array_elements($1::jsonb) AS e`,
               [JSON.stringify(recorded.map((i) => [i.id, i.runId, ...member(i).slice(1)])), createdAt],
             );

@@ -232,7 +232,7 @@ export async function putResourcesIn(
        INSERT INTO steward.resources (address, kind, name, target, spec_hash, attributes, provider_id, dependencies,
                                       protect, version, created_at, updated_at, spec)
        SELECT e->>0, e->>1, e->>2, e->>3, e->>4, e->5, e->>6, e->7, (e->>8)::boolean, version, now(), now(),
-              CASE WHEN jsonb_typeof(e->9) = 'null' THEN NULL ELSE e->9 END
+              nullif(e->9, 'null'::jsonb)
          FROM r
        ON CONFLICT (address) DO UPDATE SET
          kind = EXCLUDED.kind, name = EXCLUDED.name, target = EXCLUDED.target, spec_hash = EXCLUDED.spec_hash,
@@ -241,7 +241,7 @@ export async function putResourcesIn(
          updated_at = EXCLUDED.updated_at
        RETURNING address)
      INSERT INTO steward.resource_history (address, version, run_id, action, spec_hash, attributes, spec)
-     SELECT e->>0, version, (e->>10)::uuid, e->>11, e->>4, e->5, CASE WHEN jsonb_typeof(e->9) = 'null' THEN NULL ELSE e->9 END
+     SELECT e->>0, version, (e->>10)::uuid, e->>11, e->>4, e->5, nullif(e->9, 'null'::jsonb)
        FROM r`,
     [JSON.stringify(rows)],
   );

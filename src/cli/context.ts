@@ -3,6 +3,9 @@ import type { ProjectOptions } from '../app/index.js';
 import { parseDuration } from './duration.js';
 import { consoleOutput, type Output } from './output.js';
 
+/** How many changes `apply`, `destroy` and the agent run at once unless `--parallelism` says otherwise. */
+export const DEFAULT_PARALLELISM = 4;
+
 export interface GlobalFlags {
   readonly dir: string;
   readonly lockTimeout: string;

@@ -16,8 +16,9 @@ import { registerSecret } from './commands/secret.js';
 import { registerSchema } from './commands/schema.js';
 import { registerState } from './commands/state.js';
 import { registerValidate } from './commands/validate.js';
-import { CommandContext } from './context.js';
+import { CommandContext, DEFAULT_PARALLELISM } from './context.js';
 import { reportError } from './errors.js';
+import { tuneRuntime } from './runtime.js';
 import { stewardVersion } from './version.js';
 
 export function buildProgram(ctx: CommandContext, exit: (code: number) => void): Command {
@@ -26,7 +27,7 @@ export function buildProgram(ctx: CommandContext, exit: (code: number) => void):
     .version(stewardVersion(), '-v, --version', 'print the version')
     .option('-C, --dir <dir>', 'project directory holding the manifests and .steward/', '.')
     .option('--lock-timeout <duration>', 'how long to wait for another run holding the lock (e.g. 30s)', '0s')
-    .option('--parallelism <n>', 'how many changes may run at once', '4')
+    .option('--parallelism <n>', 'how many changes may run at once', String(DEFAULT_PARALLELISM))
     .option('--no-color', 'plain output without colours')
     .addOption(new Option('--debug', 'show stack traces for unexpected errors').default(false))
     .showHelpAfterError('(run with --help for usage)')
@@ -57,6 +58,7 @@ export function buildProgram(ctx: CommandContext, exit: (code: number) => void):
 
 /** Runs the command line and returns the exit code (0 ok, 1 error, 2 changes with --detailed-exitcode). */
 export async function main(argv: readonly string[]): Promise<number> {
+  tuneRuntime();
   const ctx = new CommandContext();
   let code = 0;
   const program = buildProgram(ctx, (c) => {

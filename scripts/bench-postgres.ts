@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { runApply, runPlan, type PlanReport, type ProjectOptions } from '../src/app/index.js';
+import { DEFAULT_PARALLELISM } from '../src/cli/context.js';
+import { tuneRuntime } from '../src/cli/runtime.js';
 import type { ChangeResult } from '../src/engine/index.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded/postgres-server.js';
 import { embeddedStoreTemplatePath } from '../src/store/open-store.js';
@@ -24,7 +26,8 @@ import { embeddedStoreTemplatePath } from '../src/store/open-store.js';
  *
  * Each Steward command runs in a child process of this script (`--phase`), as `steward plan` or
  * `steward apply` would: its peak RSS is then that command's own, not this process's (which also
- * holds the generated project and the baseline), and it starts with a cold JIT like the CLI.
+ * holds the generated project and the baseline), and it starts with a cold JIT and the V8
+ * settings of the CLI. Parallelism is the CLI's default unless --parallelism is given.
  */
 
 const TABLES_PER_SCHEMA = 10;
@@ -318,6 +321,8 @@ const changeLines = (changes: readonly { address: string; action: string; change
 
 /** Runs in the child: one Steward command, timed from the call to its return. */
 async function runPhase(args: PhaseArgs): Promise<PhaseResult> {
+  // The process is set up as the CLI sets up its own.
+  tuneRuntime();
   const options = projectOptions(args.dir, args.parallelism, args.databaseUrl);
   const started = performance.now();
   let report: PlanReport;
@@ -453,7 +458,7 @@ function parseOptions(args: readonly string[]): Options & { readonly phase?: Pha
     roles: int('roles', values.roles, 1000),
     schemas: int('schemas', values.schemas, 100),
     grants: int('grants', values.grants, 10_000),
-    parallelism: int('parallelism', values.parallelism, 8),
+    parallelism: int('parallelism', values.parallelism, DEFAULT_PARALLELISM),
     json: values.json === true,
   };
   if (options.schemas > 1000) throw new Error('--schemas must be at most 1000 (schema names have three digits)');

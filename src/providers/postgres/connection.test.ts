@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { PostgresInstanceSpec } from '../../kinds/index.js';
 import type { DesiredResource } from '../../core/index.js';
 import { testEnv, testInstance, uniqueName } from '../../../test/fixtures.js';
+import { waitFor } from '../../../test/project.js';
 import { connectInstance } from './connection.js';
 
 const conn = await connectInstance(testInstance() as DesiredResource<PostgresInstanceSpec>, { maxConnections: 1, lockTimeoutMs: 5_000 }, testEnv());
@@ -42,6 +43,72 @@ describe('sending several transactions in one message', () => {
       await conn.database('postgres').transactions(names.map((n) => `CREATE ROLE ${n};\nCOMMENT ON ROLE ${n} IS 'sent together'`));
       expect(await roles(names)).toEqual([...names].sort());
       expect(conn.statementCount).toBe(before + 2);
+    } finally {
+      await conn.query(`DROP ROLE IF EXISTS ${names.join(', ')}`);
+    }
+  });
+});
+
+describe('messages of transactions to one database', () => {
+  it('go one at a time: a second message waits for the first, even with connections free', async () => {
+    const connect = (maxConnections: number) => connectInstance(testInstance() as DesiredResource<PostgresInstanceSpec>, { maxConnections, lockTimeoutMs: 20_000 }, testEnv());
+    const two = await connect(2);
+    const observer = await connect(1);
+    const [first, second] = ['msg_first', 'msg_second'].map(uniqueName) as [string, string];
+    const key = uniqueName('msg_lock');
+    const lock = `SELECT pg_advisory_xact_lock(hashtext('steward.test'), hashtext('${key}'))`;
+    // This test's own session holds the lock the first message's transaction then waits for.
+    let held!: () => void;
+    let release!: () => void;
+    const holds = new Promise<void>((r) => (held = r));
+    const released = new Promise<void>((r) => (release = r));
+    const holding = conn.transaction(async (query) => {
+      await query(lock);
+      held();
+      await released;
+    });
+    try {
+      await holds;
+      const firstSent = two.database('postgres').transactions([`${lock};\nCREATE ROLE ${first}`]);
+      await waitFor(async () => {
+        const { rows } = await observer.query<{ waiting: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2
+                            AND objid::text::bigint = (hashtext($1)::bigint & 4294967295)) AS waiting`,
+          [key],
+        );
+        return rows[0]?.waiting === true;
+      }, 'the first message to wait for the lock');
+      // Sent to the same database while the first one waits, with a connection free: it must not
+      // overtake it. Without the queue its role would exist within milliseconds; this is the one
+      // place a bounded wait is the test (for something that must not happen).
+      const secondSent = two.database('postgres').transactions([`CREATE ROLE ${second}`]);
+      const overtook = await waitFor(async () => (await observer.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [second])).rowCount === 1, 'the second message', 1_000).then(
+        () => true,
+        () => false,
+      );
+      expect(overtook).toBe(false);
+      release();
+      await holding;
+      await Promise.all([firstSent, secondSent]);
+      // Role OIDs are handed out in creation order.
+      const { rows } = await observer.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[]) ORDER BY oid', [[first, second]]);
+      expect(rows.map((r) => r.rolname)).toEqual([first, second]);
+    } finally {
+      release();
+      await holding.catch(() => undefined);
+      await observer.query(`DROP ROLE IF EXISTS ${first}, ${second}`);
+      await Promise.all([two.close(), observer.close()]);
+    }
+  });
+
+  it('a failed message does not hold up the next one', async () => {
+    const names = ['msg_after_a', 'msg_after_b'].map(uniqueName) as [string, string];
+    try {
+      const failing = conn.database('postgres').transactions([`CREATE ROLE ${names[0]};\nALTER ROLE ${names[0]} SET work_mem = 'not-a-size'`]);
+      const next = conn.database('postgres').transactions([`CREATE ROLE ${names[1]}`]);
+      await expect(failing).rejects.toThrow(/work_mem/);
+      await next;
+      expect(await roles(names)).toEqual([names[1]]);
     } finally {
       await conn.query(`DROP ROLE IF EXISTS ${names.join(', ')}`);
     }

@@ -119,7 +119,8 @@ function scriptText(script: Script): string {
  * A transaction per change rather than one per batch: PostgreSQL slows down as one transaction
  * piles up catalog updates (the benchmark's script as one transaction takes seven times as long
  * as with a transaction per statement), and a batch's locks, held to its end, would make every
- * other batch touching one of its objects wait for all of it. *
+ * other batch touching one of its objects wait for all of it.
+ *
  * Batches running side by side send their messages to one database one at a time (see
  * `DatabaseConnection.transactions`); what they do besides (intents, verification, state) overlaps.
  */

@@ -214,7 +214,7 @@ export async function connectInstance(
   const count = (): void => {
     statements += 1;
   };
-  const others = new Map<string, pg.Pool>();
+  const pools: pg.Pool[] = [main];
   const primary = counted(main, count, String(config.database));
   // One per database, so messages of transactions to it queue in one place (see `transactions`).
   const connections = new Map<string, DatabaseConnection>([[primary.database, primary]]);
@@ -230,7 +230,7 @@ export async function connectInstance(
         // Grants and schemas mostly live in databases other than the instance's own: give them
         // the same parallelism, or a 16-worker apply would run two at a time there.
         const pool = poolFor(name, Math.max(1, options.maxConnections));
-        others.set(name, pool);
+        pools.push(pool);
         connection = counted(pool, count, name);
         connections.set(name, connection);
       }
@@ -240,7 +240,7 @@ export async function connectInstance(
       return statements;
     },
     close: async () => {
-      await Promise.all([main.end(), ...[...others.values()].map((p) => p.end())]);
+      await Promise.all(pools.map((p) => p.end()));
     },
   };
 }

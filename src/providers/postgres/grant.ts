@@ -17,7 +17,7 @@ import type { DatabaseConnection, InstanceConnection } from './connection.js';
 import { isMissingDatabase } from './by-database.js';
 import { providerError, sqlState } from './errors.js';
 import type { KindHandler } from './kind-handler.js';
-import { expandTokens, fullSet, observedTokens, privilegeDelta, type PrivilegeMap } from './privilege-math.js';
+import { expandTokens, fullSet, observedTokens, privilegeDelta, type PrivilegeDelta } from './privilege-math.js';
 import { databaseLockKey, lockCatalogObjects, schemaLockKey } from './object-lock.js';
 import { ident } from './quote.js';
 
@@ -212,8 +212,7 @@ async function lockObjects(spec: PostgresGrantSpec, query: Query): Promise<void>
   await lockCatalogObjects(query, keys);
 }
 
-async function applyDelta(spec: PostgresGrantSpec, clause: { readonly clause: string; readonly columns?: string }, desired: PrivilegeMap, observed: PrivilegeMap, query: Query): Promise<void> {
-  const delta = privilegeDelta(desired, observed, spec.mode === 'authoritative');
+async function applyDelta(spec: PostgresGrantSpec, clause: { readonly clause: string; readonly columns?: string }, delta: PrivilegeDelta, query: Query): Promise<void> {
   const to = granteeSql(spec.grantee);
   if (delta.revoke.length) await query(`REVOKE ${list(delta.revoke, clause.columns)} ON ${clause.clause} FROM ${to}`);
   if (delta.revokeOption.length) await query(`REVOKE GRANT OPTION FOR ${list(delta.revokeOption, clause.columns)} ON ${clause.clause} FROM ${to}`);
@@ -255,9 +254,25 @@ async function converge(conn: InstanceConnection, resource: DesiredResource, bef
       return;
     }
     const observedByKey = (before ?? {}) as Readonly<Record<string, readonly string[]>>;
+    const authoritative = spec.mode === 'authoritative';
+    // Named tables or sequences that need the same statements share them (`GRANT ... ON TABLE a, b`):
+    // one statement per distinct change instead of one per object. Columns and routines go one by one.
+    const shared = (spec.on.type === 'table' || spec.on.type === 'sequence') && spec.columns === undefined;
+    const byDelta = new Map<string, { readonly delta: PrivilegeDelta; readonly objects: string[] }>();
     for (const key of grantObjectKeys(spec)) {
-      const observed = expandTokens(observedByKey[key] ?? [], full);
-      await applyDelta(spec, await objectClause(spec, key, query), desired, observed, query);
+      const delta = privilegeDelta(desired, expandTokens(observedByKey[key] ?? [], full), authoritative);
+      if (!shared) {
+        await applyDelta(spec, await objectClause(spec, key, query), delta, query);
+        continue;
+      }
+      const id = JSON.stringify(delta);
+      const object = `${ident(spec.on.schema!)}.${ident(key.slice(spec.on.schema!.length + 1))}`;
+      const group = byDelta.get(id);
+      if (group) group.objects.push(object);
+      else byDelta.set(id, { delta, objects: [object] });
+    }
+    for (const { delta, objects } of byDelta.values()) {
+      await applyDelta(spec, { clause: `${spec.on.type === 'table' ? 'TABLE' : 'SEQUENCE'} ${objects.join(', ')}` }, delta, query);
     }
   });
 }

@@ -263,4 +263,24 @@ describe('locking and crash safety', () => {
     expect(verify.stderr).toMatch(/entry 2: edited/);
     await runCli(['-C', dir, 'destroy', '--auto-approve']);
   });
+
+  it('audit list shows the one pending entry of a batch, and finds it by any address the batch changed', async () => {
+    const roles = ['a', 'b', 'c'].map((n) => uniqueName(`batched_${n}`));
+    const dir = await makeProject({ 'instance.yaml': instanceYaml(), 'roles.yaml': roles.map((r) => roleYaml(r, '')).join('') });
+    // One worker: the three roles are ready at once and form one batch.
+    expect((await runCli(['-C', dir, 'apply', '--auto-approve', '--parallelism', '1'])).code).toBe(0);
+    const row = (text: string, action: string): string | undefined => text.split('\n').find((line) => line.split(/\s+/).includes(action));
+
+    const all = await runCli(['-C', dir, 'audit', 'list']);
+    expect(all.code).toBe(0);
+    expect(row(all.stdout, 'intents')).toMatch(/intents\s+\(3 changes\)\s+pending/);
+
+    const one = await runCli(['-C', dir, 'audit', 'list', '--address', `PostgresRole/${roles[1]}`]);
+    expect(one.stdout).toMatch(new RegExp(`intents\\s+PostgresRole/${roles[1]}\\s+pending`));
+    expect(one.stdout).toMatch(new RegExp(`create\\s+PostgresRole/${roles[1]}\\s+succeeded`));
+    const json = JSON.parse((await runCli(['-C', dir, 'audit', 'list', '--json', '--address', `PostgresRole/${roles[1]}`])).stdout) as { action: string; detail: { intents?: { address: string }[] } }[];
+    expect(json.map((e) => e.action)).toEqual(['intents', 'create']);
+    expect(json[0]?.detail.intents?.map((i) => i.address).sort()).toEqual(roles.map((r) => `PostgresRole/${r}`).sort());
+    await runCli(['-C', dir, 'destroy', '--auto-approve']);
+  });
 });

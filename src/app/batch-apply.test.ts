@@ -17,13 +17,18 @@ async function existingRoles(names: readonly string[]): Promise<readonly string[
   }
 }
 
-/** The run's audit entries for the given addresses, as [address, outcome], in log order. */
+/**
+ * The run's audit trail of the given addresses, as [address, outcome], in log order: a batch's
+ * one 'pending' entry counts once for each intent it names.
+ */
 async function auditOf(options: ReturnType<typeof projectOptions>, runId: string, addresses: readonly string[]): Promise<readonly (readonly [string, string])[]> {
   return withStore({ ...options, command: 'audit' }, async (store) => {
     expect((await store.audit.verify()).ok).toBe(true);
     expect(await store.unresolvedIntents()).toEqual([]);
     const entries = await store.audit.list({ runId });
-    return entries.filter((e) => e.address !== null && addresses.includes(e.address)).map((e) => [e.address!, e.outcome] as const);
+    const named = (e: (typeof entries)[number]): readonly string[] =>
+      e.action === 'intents' ? ((e.detail as { intents: readonly { address: string }[] }).intents.map((i) => i.address)) : e.address === null ? [] : [e.address];
+    return entries.flatMap((e) => named(e).filter((a) => addresses.includes(a)).map((a) => [a, e.outcome] as const));
   });
 }
 

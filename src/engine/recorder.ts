@@ -57,7 +57,7 @@ export interface ApplyRecorder {
   recordIntent(intent: IntentRequest): Promise<RecordedIntent>;
   resolveIntent(intent: RecordedIntent, outcome: IntentResolution): Promise<void>;
   /**
-   * Optional (batches need it): records every intent with its audit entry in one transaction, or
+   * Optional (batches need it): records every intent with its audit entry (one for all of them) in one transaction, or
    * none of them (then it throws and nothing may be mutated).
    */
   recordIntents?(intents: readonly IntentRequest[]): Promise<readonly RecordedIntent[]>;

@@ -13,6 +13,19 @@ export interface AuditPageQuery {
 }
 
 /**
+ * The action of the one 'pending' entry that records a batch's intents (see `recordIntents`): it
+ * has no address of its own; its detail lists each intent with its address.
+ */
+export const BATCH_INTENTS_ACTION = 'intents';
+
+/**
+ * Entries about the address in parameter `p` (every entry when it is NULL): those naming it, and
+ * the batch intents entries listing it, found through their index (migration 8).
+ */
+const aboutAddress = (p: string): string =>
+  `(${p}::text IS NULL OR address = ${p} OR (action = '${BATCH_INTENTS_ACTION}' AND address IS NULL AND steward.audit_intent_addresses(detail) @> ARRAY[${p}::text]))`;
+
+/**
  * One page of entries in seq order. The page comes back as a single JSON text built by the
  * database (one value to transfer and one `JSON.parse`), which is several times faster than
  * row-by-row decoding, above all on PGlite.
@@ -24,7 +37,7 @@ export async function fetchAuditPage(q: SqlQueryable, page: AuditPageQuery): Pro
        FROM (SELECT * FROM steward.audit_log
               WHERE seq > $1
                 AND ($2::bigint IS NULL OR seq <= $2)
-                AND ($3::text IS NULL OR address = $3)
+                AND ${aboutAddress('$3')}
                 AND ($4::text IS NULL OR run_id = $4)
               ORDER BY seq
               LIMIT $5) AS page_rows`,
@@ -43,7 +56,7 @@ export async function fetchAuditPage(q: SqlQueryable, page: AuditPageQuery): Pro
 export async function afterSeqOfLast(q: SqlQueryable, filter: Pick<AuditPageQuery, 'address' | 'runId'>, count: number): Promise<number> {
   const [row] = await q.query<{ seq: string | number }>(
     `SELECT seq FROM steward.audit_log
-      WHERE ($1::text IS NULL OR address = $1)
+      WHERE ${aboutAddress('$1')}
         AND ($2::text IS NULL OR run_id = $2)
       ORDER BY seq DESC
       OFFSET $3 LIMIT 1`,

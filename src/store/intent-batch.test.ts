@@ -63,19 +63,29 @@ describe.each(backends(inject('pg')))('intents in batches on the $name backend',
         [1, 'create'],
       ]);
 
-      // Audit: one pending entry per intent, then the outcomes, in order, and the chain verifies.
-      const entries = (await store.audit.list({ runId })).filter((e) => e.address?.startsWith('PostgresRole/'));
-      expect(entries.map((e) => [e.address, e.outcome])).toEqual([
+      // Audit: the intent recorded alone has its pending entry, the batch's four share one, then
+      // come the outcomes, one each, in order, and the chain verifies.
+      const entries = (await store.audit.list({ runId })).filter((e) => e.address?.startsWith('PostgresRole/') || e.action === 'intents');
+      expect(entries.map((e) => [e.address ?? e.action, e.outcome])).toEqual([
         ['PostgresRole/r0', 'pending'],
-        ['PostgresRole/r1', 'pending'],
-        ['PostgresRole/r2', 'pending'],
-        ['PostgresRole/r3', 'pending'],
-        ['PostgresRole/r4', 'pending'],
+        ['intents', 'pending'],
         ['PostgresRole/r1', 'succeeded'],
         ['PostgresRole/r2', 'failed'],
         ['PostgresRole/r3', 'succeeded'],
         ['PostgresRole/r4', 'succeeded'],
       ]);
+      expect(entries[1]).toMatchObject({ actor: 'alice@ci', runId, beforeHash: null, afterHash: null });
+      expect(entries[1]?.detail).toEqual({
+        group: intents[0]!.group,
+        intents: intents.map((i) => ({ intentId: i.id, address: i.address, action: 'create', beforeHash: null, afterHash: i.afterHash, detail: i.detail })),
+      });
+      // Looking up one of them finds the batch's entry, then its own outcome; the last one alone is the outcome.
+      expect((await store.audit.list({ address: 'PostgresRole/r2' })).map((e) => [e.action, e.outcome])).toEqual([
+        ['intents', 'pending'],
+        ['create', 'failed'],
+      ]);
+      expect((await store.audit.list({ address: 'PostgresRole/r2', last: 1 })).map((e) => e.outcome)).toEqual(['failed']);
+      expect((await store.audit.list({ address: 'PostgresRole/r0' })).map((e) => e.outcome)).toEqual(['pending']);
       expect(entries.find((e) => e.address === 'PostgresRole/r1' && e.outcome === 'succeeded')?.afterHash).toBe('d'.repeat(64));
       expect(entries.find((e) => e.address === 'PostgresRole/r2' && e.outcome === 'failed')).toMatchObject({ error: 'verification failed', afterHash: intents[1]?.afterHash });
       expect(await store.audit.verify()).toEqual({ ok: true, entries: (await store.audit.list()).length, problems: [] });
@@ -147,16 +157,14 @@ describe.each(backends(inject('pg')))('intents in batches on the $name backend',
       ]);
       expect(await store.unresolvedIntents()).toEqual([]);
       expect(await store.getResource('PostgresRole/r1')).toMatchObject({ ...record(1), version: 1 });
-      const entries = (await store.audit.list({ runId })).filter((e) => e.address?.startsWith('PostgresRole/'));
-      expect(entries.map((e) => [e.address, e.outcome])).toEqual([
-        ['PostgresRole/r1', 'pending'],
-        ['PostgresRole/r2', 'pending'],
-        ['PostgresRole/r3', 'pending'],
+      const entries = (await store.audit.list({ runId })).filter((e) => e.address?.startsWith('PostgresRole/') || e.action === 'intents');
+      expect(entries.map((e) => [e.address ?? e.action, e.outcome])).toEqual([
+        ['intents', 'pending'],
         ['PostgresRole/r2', 'failed'],
         ['PostgresRole/r1', 'succeeded'],
         ['PostgresRole/r3', 'recovered'],
       ]);
-      expect(entries[3]).toMatchObject({ error: 'permission denied', detail: { intentId: intents[1]!.id } });
+      expect(entries[1]).toMatchObject({ error: 'permission denied', detail: { intentId: intents[1]!.id } });
       expect((await store.audit.verify()).ok).toBe(true);
     });
   });

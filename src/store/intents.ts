@@ -6,7 +6,8 @@ import { isUuid } from './ids.js';
 import { toJsonValue } from './json.js';
 import { hasConcurrentWriters, isoTimestamp, type SqlClient, type SqlQueryable } from './sql-client.js';
 import { putResourcesIn } from './state-repo.js';
-import type { Intent, IntentCompletion, IntentInput, IntentOutcome } from './types.js';
+import type { AuditInput, Intent, IntentCompletion, IntentInput, IntentOutcome } from './types.js';
+import { BATCH_INTENTS_ACTION } from './audit-pages.js';
 
 export interface IntentRepository {
   recordIntent(intent: IntentInput): Promise<Intent>;
@@ -66,6 +67,40 @@ function auditDetail(intentId: string, detail: JsonValue): JsonValue {
   return detail === null ? { intentId } : { intentId, detail };
 }
 
+/** The 'pending' audit entry of an intent recorded on its own. */
+const pendingEntry = (intent: Intent): AuditInput => ({
+  actor: intent.actor,
+  runId: intent.runId,
+  address: intent.address,
+  action: intent.action,
+  beforeHash: intent.beforeHash,
+  afterHash: intent.afterHash,
+  outcome: 'pending',
+  error: null,
+  detail: auditDetail(intent.id, intent.detail),
+});
+
+/**
+ * The one 'pending' audit entry of a group's intents (one run, one actor): each intent with what
+ * its own entry would hold. Writing one entry instead of one per intent was about 0.4 s of an
+ * apply of 11,100 changes; lookups by address still find it (see `audit-pages.ts`), and every
+ * outcome keeps an entry of its own.
+ */
+const groupEntry = (group: string, intents: readonly Intent[]): AuditInput => ({
+  actor: intents[0]!.actor,
+  runId: intents[0]!.runId,
+  address: null,
+  action: BATCH_INTENTS_ACTION,
+  beforeHash: null,
+  afterHash: null,
+  outcome: 'pending',
+  error: null,
+  detail: {
+    group,
+    intents: intents.map((i) => ({ intentId: i.id, address: i.address, action: i.action, beforeHash: i.beforeHash, afterHash: i.afterHash, detail: i.detail })),
+  },
+});
+
 const afterHashOf = (item: IntentCompletion): string | null => (item.outcome.afterHash === undefined ? item.intent.afterHash : item.outcome.afterHash);
 
 /** The outcomes as one JSON array of [id, status, after_hash, error]. */
@@ -109,7 +144,8 @@ async function resolveGroup(tx: SqlQueryable, group: string, items: readonly Int
  * mutation and resolved (with its outcome's entry) after it. Both steps are single transactions
  * and fail closed: if the audit entry cannot be written, nothing is written and the caller gets
  * `audit-write-failed`. Several intents of one run recorded together are one group row (see
- * migration 7); each still has its own id and audit entries.
+ * migration 7) with one 'pending' audit entry naming each of them (migration 8); each still has its
+ * own id and its own outcome entry.
  */
 export function createIntentRepository(client: SqlClient): IntentRepository {
   const repository: IntentRepository = {
@@ -124,7 +160,8 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
       // stored at the precision it is shown with), and reading rows back costs more than writing them.
       const createdAt = new Date().toISOString();
       const runId = intents[0]!.runId;
-      const group = intents.length > 1 && intents.every((i) => i.runId === runId) ? randomUUID() : undefined;
+      const actor = intents[0]!.actor;
+      const group = intents.length > 1 && intents.every((i) => i.runId === runId && i.actor === actor) ? randomUUID() : undefined;
       const recorded = intents.map(
         (intent): Intent => ({
           id: randomUUID(),
@@ -155,20 +192,7 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
               [JSON.stringify(recorded.map((i) => [i.id, i.runId, ...member(i).slice(1)])), createdAt],
             );
           }
-          await appendAuditEntries(
-            tx,
-            recorded.map((intent) => ({
-              actor: intent.actor,
-              runId: intent.runId,
-              address: intent.address,
-              action: intent.action,
-              beforeHash: intent.beforeHash,
-              afterHash: intent.afterHash,
-              outcome: 'pending' as const,
-              error: null,
-              detail: auditDetail(intent.id, intent.detail),
-            })),
-          );
+          await appendAuditEntries(tx, group === undefined ? recorded.map(pendingEntry) : [groupEntry(group, recorded)]);
         });
       } catch (error) {
         throw auditWriteFailed(error);

@@ -373,6 +373,21 @@ END
 $fn$;
 `,
   },
+  {
+    version: 8,
+    name: 'one pending audit entry for the intents of a batch',
+    // A batch's intents, recorded together (one intent_groups row), get one 'pending' audit entry
+    // (action 'intents', no address) naming every intent with its address, instead of one entry
+    // each: half an apply's audit entries. Outcomes keep an entry per change. Lookups by address
+    // find such an entry through this index of the addresses it names.
+    sql: `
+CREATE FUNCTION steward.audit_intent_addresses(detail text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+  SELECT coalesce(array_agg(i->>'address'), '{}') FROM jsonb_array_elements(($1::jsonb)->'intents') AS i
+$fn$;
+CREATE INDEX audit_log_intents ON steward.audit_log USING gin (steward.audit_intent_addresses(detail))
+  WHERE action = 'intents' AND address IS NULL;
+`,
+  },
 ];
 
 const BOOTSTRAP = `

@@ -6,7 +6,9 @@ import { StewardError } from '../../core/index.js';
 import { withStore } from '../../app/index.js';
 import { exportAuditJsonl } from '../../store/audit-export.js';
 import { parseAuditHead, verifyAuditFile } from '../../store/audit-file.js';
-import type { AuditVerification } from '../../store/index.js';
+import type { AuditEntry, AuditVerification } from '../../store/index.js';
+import { BATCH_INTENTS_ACTION } from '../../store/audit-pages.js';
+import { isJsonObject } from '../../store/json.js';
 import type { CommandContext } from '../context.js';
 import { renderTable } from '../render/table.js';
 
@@ -21,6 +23,16 @@ interface ListFlags {
   readonly address?: string;
   readonly run?: string;
   readonly limit?: string;
+}
+
+/**
+ * The address column of an entry without one: a batch's intents entry names the address asked
+ * about, or how many changes it records (`--json` shows each).
+ */
+function batchAddresses(entry: AuditEntry, asked: string | undefined): string {
+  const intents = entry.action === BATCH_INTENTS_ACTION && isJsonObject(entry.detail) ? entry.detail['intents'] : undefined;
+  if (!Array.isArray(intents)) return '-';
+  return asked ?? `(${intents.length} changes)`;
 }
 
 export function registerAudit(program: Command, ctx: CommandContext, exit: (code: number) => void): void {
@@ -54,7 +66,7 @@ export function registerAudit(program: Command, ctx: CommandContext, exit: (code
         out.out(
           renderTable(
             ['SEQ', 'TIME', 'ACTOR', 'ACTION', 'ADDRESS', 'OUTCOME', 'ERROR'],
-            entries.map((e) => [String(e.seq), e.time, e.actor, e.action, e.address ?? '-', outcome(e.outcome), e.error ?? '']),
+            entries.map((e) => [String(e.seq), e.time, e.actor, e.action, e.address ?? batchAddresses(e, flags.address), outcome(e.outcome), e.error ?? '']),
           ),
         );
       });

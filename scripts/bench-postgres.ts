@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -74,6 +74,8 @@ interface PhaseArgs {
 interface PhaseResult {
   readonly ms: number;
   readonly maxRssMb: number;
+  /** CPU time of this whole process (every thread, user and system). */
+  readonly cpuMs: number;
   /** Statements Steward itself counted, by target (refresh only, for a plan). */
   readonly statements: Readonly<Record<string, number>>;
   /** Every change that is not a no-op: `address action field,field`. */
@@ -306,6 +308,49 @@ function driftChanges(data: DataSet): readonly Drift[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The server's CPU time
+// ---------------------------------------------------------------------------------------------
+
+/** Of /proc/PID/stat: the parent's pid and fields 14-17 (utime, stime, cutime, cstime) in clock ticks. */
+async function procStat(pid: string | number): Promise<{ readonly ppid: number; readonly ticks: readonly [number, number, number, number] }> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields from the third on, after the process name (which may hold spaces and parentheses).
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(f[1]), ticks: [Number(f[11]), Number(f[12]), Number(f[13]), Number(f[14])] };
+}
+
+/**
+ * A reader of the CPU time the server has used so far, in ms: the postmaster's own, its live
+ * processes' (backends, checkpointer, WAL writer...), and what it collected from those that exited.
+ * Wall times on a shared two-core machine drift by tenths of a second; CPU time says what each side
+ * cost. Undefined where there is no /proc.
+ */
+async function serverCpuReader(server: EmbeddedServer): Promise<(() => Promise<number>) | undefined> {
+  try {
+    // The parent of this connection's backend, read while the backend is there.
+    const postmaster = await withClient(server, 'postgres', async (c) => {
+      const backend = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      return (await procStat(backend)).ppid;
+    });
+    if (!Number.isSafeInteger(postmaster) || postmaster <= 1) return undefined;
+    const msPerTick = 10; // USER_HZ is 100 on Linux.
+    return async () => {
+      const [utime, stime, cutime, cstime] = (await procStat(postmaster)).ticks;
+      let ticks = utime + stime + cutime + cstime;
+      for (const entry of await readdir('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        // A process that exits between the listing and the read is counted by the postmaster next time.
+        const child = await procStat(entry).catch(() => undefined);
+        if (child?.ppid === postmaster) ticks += child.ticks[0] + child.ticks[1];
+      }
+      return ticks * msPerTick;
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Steward commands, each in a child process
 // ---------------------------------------------------------------------------------------------
 
@@ -344,6 +389,7 @@ async function runPhase(args: PhaseArgs): Promise<PhaseResult> {
     ms,
     // maxRSS is in kilobytes: the peak of this whole process, i.e. of this one command.
     maxRssMb: process.resourceUsage().maxRSS / 1024,
+    cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
     statements: report.statements,
     changes: args.phase === 'plan' ? changeLines(report.plan.changes) : [],
     errors,
@@ -404,6 +450,11 @@ interface BenchResult {
   readonly storeFromTemplate?: boolean;
   readonly applyRatio: number;
   readonly applyPeakRssMb: number;
+  /** CPU time of the apply's process (all its threads). */
+  readonly applyCpuMs: number;
+  /** The server's CPU time during the apply and during the baseline script (Linux only; see `serverCpuReader`). */
+  readonly applyServerCpuMs?: number;
+  readonly rawSqlServerCpuMs?: number;
   readonly applyChanges: number;
   readonly applyFailed: number;
   readonly noopPlanMs: number;
@@ -497,8 +548,15 @@ async function bench(options: Options): Promise<BenchResult> {
         await c.query(script);
         return performance.now() - started;
       });
+    const serverCpu = await serverCpuReader(server);
+    const serverCpuOf = async <T>(work: () => Promise<T>): Promise<readonly [T, number | undefined]> => {
+      const before = await serverCpu?.();
+      const result = await work();
+      const after = await serverCpu?.();
+      return [result, before === undefined || after === undefined ? undefined : after - before];
+    };
     progress('baseline: the same DDL as one script over one connection, a transaction per statement');
-    const rawSqlApplyMs = await timeScript(RAW_DB, rawScript(raw, 'per-statement'));
+    const [rawSqlApplyMs, rawSqlServerCpuMs] = await serverCpuOf(() => timeScript(RAW_DB, rawScript(raw, 'per-statement')));
     progress('the same script as one implicit transaction (for reference)');
     const rawSqlOneTransactionMs = await timeScript(ONE_TX_DB, rawScript(oneTx, 'one'));
     let databaseUrl: string | undefined;
@@ -511,7 +569,7 @@ async function bench(options: Options): Promise<BenchResult> {
     const template = options.store === 'embedded' ? await embeddedStoreTemplatePath() : undefined;
     const storeFromTemplate = template === undefined ? undefined : await access(template).then(() => true, () => false);
     progress(`steward apply (cold, parallelism ${options.parallelism})`);
-    const apply = await runChild('apply', dir, options.parallelism, databaseUrl);
+    const [apply, applyServerCpuMs] = await serverCpuOf(() => runChild('apply', dir, options.parallelism, databaseUrl));
     progress(`steward plan (no-op)`);
     await resetStatements(server);
     const noop = await runChild('plan', dir, options.parallelism, databaseUrl);
@@ -541,6 +599,8 @@ async function bench(options: Options): Promise<BenchResult> {
       ...(storeFromTemplate === undefined ? {} : { storeFromTemplate }),
       applyRatio,
       applyPeakRssMb: apply.maxRssMb,
+      applyCpuMs: apply.cpuMs,
+      ...(applyServerCpuMs === undefined || rawSqlServerCpuMs === undefined ? {} : { applyServerCpuMs, rawSqlServerCpuMs }),
       applyChanges: apply.applied,
       applyFailed: apply.failed,
       noopPlanMs: noop.ms,
@@ -591,6 +651,10 @@ function table(r: BenchResult): string {
     ['metric', 'Steward', 'baseline', 'ratio', 'target', 'met?'],
     ['cold apply', secs(r.applyMs), secs(r.rawSqlApplyMs), `${r.applyRatio.toFixed(1)}x`, `<= ${TARGETS.applyRatio}x baseline`, yes(r.met.apply)],
     ['  baseline as one transaction', '', secs(r.rawSqlOneTransactionMs), `${(r.applyMs / r.rawSqlOneTransactionMs).toFixed(1)}x`, '', ''],
+    ['  CPU: the command', secs(r.applyCpuMs), '', '', '', ''],
+    ...(r.applyServerCpuMs === undefined || r.rawSqlServerCpuMs === undefined
+      ? []
+      : [['  CPU: the server', secs(r.applyServerCpuMs), secs(r.rawSqlServerCpuMs), `${(r.applyServerCpuMs / r.rawSqlServerCpuMs).toFixed(1)}x`, '', '']]),
     ['no-op plan (full refresh)', secs(r.noopPlanMs), '', '', `< ${secs(TARGETS.noopPlanMs)}`, yes(r.met.noopPlan)],
     ['  statements per database', queries, '', '', `<= ${TARGETS.catalogQueriesPerDatabase} per database`, yes(r.met.catalogQueries)],
     ['  peak RSS', mb(r.peakRssMb), '', '', `< ${TARGETS.peakRssMb} MB`, yes(r.met.peakRss)],

@@ -386,6 +386,9 @@ CREATE FUNCTION steward.audit_intent_addresses(detail text) RETURNS text[] LANGU
 $fn$;
 CREATE INDEX audit_log_intents ON steward.audit_log USING gin (steward.audit_intent_addresses(detail))
   WHERE action = 'intents' AND address IS NULL;
+-- Such an entry's detail is tens of kilobytes: stored uncompressed, as intent_groups.members is
+-- (compressing it cost the embedded store more than storing it).
+ALTER TABLE steward.audit_log ALTER COLUMN detail SET STORAGE EXTERNAL;
 `,
   },
 ];

@@ -161,6 +161,11 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
   return holdsAny ? { providerId, attributes: { privileges: sortedRecord(privileges) } } : undefined;
 }
 
+/** A table or sequence key (`schema.name`) as SQL, e.g. `"billing"."invoices"`. */
+function relationSql(schema: string, key: string): string {
+  return `${ident(schema)}.${ident(key.slice(schema.length + 1))}`;
+}
+
 /** The SQL object clause for one object key, e.g. `TABLE "billing"."invoices"`. */
 async function objectClause(spec: PostgresGrantSpec, key: string, query: Query): Promise<{ readonly clause: string; readonly columns?: string }> {
   const on = spec.on;
@@ -177,7 +182,7 @@ async function objectClause(spec: PostgresGrantSpec, key: string, query: Query):
         const column = rest.slice(table.length + 1);
         return { clause: `TABLE ${ident(on.schema!)}.${ident(table)}`, columns: `(${ident(column)})` };
       }
-      return { clause: `${on.type === 'table' ? 'TABLE' : 'SEQUENCE'} ${ident(on.schema!)}.${ident(rest)}` };
+      return { clause: `${on.type === 'table' ? 'TABLE' : 'SEQUENCE'} ${relationSql(on.schema!, key)}` };
     }
     case 'function':
     case 'type': {
@@ -243,7 +248,7 @@ async function converge(conn: InstanceConnection, resource: DesiredResource, bef
           const clause =
             spec.on.type === 'function'
               ? { clause: `FUNCTION ${object}` }
-              : { clause: `${spec.on.type === 'table' ? 'TABLE' : 'SEQUENCE'} ${ident(spec.on.schema!)}.${ident(object.slice(spec.on.schema!.length + 1))}` };
+              : { clause: `${spec.on.type === 'table' ? 'TABLE' : 'SEQUENCE'} ${relationSql(spec.on.schema!, object)}` };
           const surplus = expandTokens(tokens, full);
           const revoke = [...surplus].filter(([p, g]) => !(g && desired.has(p))).map(([p]) => p);
           const revokeOption = [...surplus].filter(([p, g]) => g && desired.has(p)).map(([p]) => p);
@@ -266,7 +271,7 @@ async function converge(conn: InstanceConnection, resource: DesiredResource, bef
         continue;
       }
       const id = JSON.stringify(delta);
-      const object = `${ident(spec.on.schema!)}.${ident(key.slice(spec.on.schema!.length + 1))}`;
+      const object = relationSql(spec.on.schema!, key);
       const group = byDelta.get(id);
       if (group) group.objects.push(object);
       else byDelta.set(id, { delta, objects: [object] });

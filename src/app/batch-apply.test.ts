@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlannedChange } from '../core/index.js';
+import { batchIntentAddresses } from '../store/audit-pages.js';
 import { withStore } from './project.js';
 import { runApply, runPlan } from './reconcile.js';
 import { uniqueName } from '../../test/fixtures.js';
@@ -26,8 +27,7 @@ async function auditOf(options: ReturnType<typeof projectOptions>, runId: string
     expect((await store.audit.verify()).ok).toBe(true);
     expect(await store.unresolvedIntents()).toEqual([]);
     const entries = await store.audit.list({ runId });
-    const named = (e: (typeof entries)[number]): readonly string[] =>
-      e.action === 'intents' ? ((e.detail as { intents: readonly { address: string }[] }).intents.map((i) => i.address)) : e.address === null ? [] : [e.address];
+    const named = (e: (typeof entries)[number]): readonly string[] => batchIntentAddresses(e) ?? (e.address === null ? [] : [e.address]);
     return entries.flatMap((e) => named(e).filter((a) => addresses.includes(a)).map((a) => [a, e.outcome] as const));
   });
 }

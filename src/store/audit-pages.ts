@@ -1,6 +1,8 @@
 import { StewardError } from '../core/errors.js';
 import type { AuditRow } from './audit-hash.js';
+import { isJsonObject } from './json.js';
 import type { SqlQueryable } from './sql-client.js';
+import type { AuditEntry } from './types.js';
 
 export interface AuditPageQuery {
   /** Only entries with a greater seq (keyset pagination). */
@@ -17,6 +19,14 @@ export interface AuditPageQuery {
  * has no address of its own; its detail lists each intent with its address.
  */
 export const BATCH_INTENTS_ACTION = 'intents';
+
+/** The addresses a batch's intents entry names, in its order; undefined for any other entry. */
+export function batchIntentAddresses(entry: Pick<AuditEntry, 'action' | 'address' | 'detail'>): readonly string[] | undefined {
+  if (entry.action !== BATCH_INTENTS_ACTION || entry.address !== null || !isJsonObject(entry.detail)) return undefined;
+  const intents = entry.detail['intents'];
+  if (!Array.isArray(intents)) return undefined;
+  return intents.map((i) => (isJsonObject(i) && typeof i['address'] === 'string' ? i['address'] : ''));
+}
 
 /**
  * Entries about the address in parameter `p` (every entry when it is NULL): those naming it, and

@@ -7,8 +7,7 @@ import { withStore } from '../../app/index.js';
 import { exportAuditJsonl } from '../../store/audit-export.js';
 import { parseAuditHead, verifyAuditFile } from '../../store/audit-file.js';
 import type { AuditEntry, AuditVerification } from '../../store/index.js';
-import { BATCH_INTENTS_ACTION } from '../../store/audit-pages.js';
-import { isJsonObject } from '../../store/json.js';
+import { batchIntentAddresses } from '../../store/audit-pages.js';
 import type { CommandContext } from '../context.js';
 import { renderTable } from '../render/table.js';
 
@@ -30,9 +29,9 @@ interface ListFlags {
  * about, or how many changes it records (`--json` shows each).
  */
 function batchAddresses(entry: AuditEntry, asked: string | undefined): string {
-  const intents = entry.action === BATCH_INTENTS_ACTION && isJsonObject(entry.detail) ? entry.detail['intents'] : undefined;
-  if (!Array.isArray(intents)) return '-';
-  return asked ?? `(${intents.length} changes)`;
+  const addresses = batchIntentAddresses(entry);
+  if (addresses === undefined) return '-';
+  return asked ?? `(${addresses.length} changes)`;
 }
 
 export function registerAudit(program: Command, ctx: CommandContext, exit: (code: number) => void): void {

@@ -6,7 +6,7 @@ import { blockRole, stewardIsWaiting } from './role-locks.js';
 /** Every intent recorded: rows of their own, and the members of batch groups not moved to rows. */
 const RECORDED_INTENTS = `SELECT address, created_at FROM steward.intents
   UNION ALL
-  SELECT m->>2, g.created_at FROM steward.intent_groups g CROSS JOIN LATERAL jsonb_array_elements(g.members) AS m WHERE g.status <> 'split'`;
+  SELECT m.address, g.created_at FROM steward.intent_groups g CROSS JOIN LATERAL steward.intent_group_members(g.id) AS m WHERE g.status <> 'split'`;
 
 /** Roles that exist with connection limit 1 and are declared with 2: one update each. */
 async function rolesToUpdate(count: number): Promise<{ dir: string; roles: readonly string[]; drop(): Promise<void> }> {

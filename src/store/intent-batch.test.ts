@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { StewardError } from '../core/errors.js';
 import { backends, withFreshStore } from './test-support/backends.js';
@@ -167,6 +168,45 @@ describe.each(backends(inject('pg')))('intents in batches on the $name backend',
       expect(entries[1]).toMatchObject({ error: 'permission denied', detail: { intentId: intents[1]!.id } });
       expect((await store.audit.verify()).ok).toBe(true);
     });
+  });
+
+  it('keeps a batch\'s intents in its audit entry only, and still reads groups that kept them in their row', async () => {
+    const site = await backend.site();
+    const { store, client } = await site.open();
+    try {
+      const runId = await store.startRun({ command: 'apply', actor: 'alice@ci' });
+      const intents = await store.recordIntents([1, 2].map((i) => intent(runId, i)));
+      const entry = (await store.audit.list({ runId })).find((e) => e.action === 'intents');
+      const [row] = await client.query<{ members: unknown; audit_seq: string; ids: readonly string[] }>(
+        'SELECT members, audit_seq::text AS audit_seq, member_ids::text[] AS ids FROM steward.intent_groups WHERE id = $1::uuid',
+        [intents[0]!.group!],
+      );
+      expect(row).toEqual({ members: null, audit_seq: String(entry?.seq), ids: intents.map((i) => i.id) });
+
+      // Two groups as migration 7 wrote them: members in the row, as [id, actor, address, action, before, after, detail].
+      const old = (group: string, ids: readonly string[]) =>
+        client.query(`INSERT INTO steward.intent_groups (id, run_id, created_at, members) VALUES ($1::uuid, $2::uuid, now(), $3::jsonb)`, [
+          group,
+          runId,
+          JSON.stringify(ids.map((id, i) => [id, 'bob@ci', `PostgresRole/old${i}`, 'update', 'b'.repeat(64), 'c'.repeat(64), i === 0 ? { was: 'row' } : null])),
+        ]);
+      const [g1, g2, a, b, c, d] = Array.from({ length: 6 }, () => randomUUID());
+      await old(g1!, [a!, b!]);
+      await old(g2!, [c!, d!]);
+      const pending = await store.unresolvedIntents();
+      expect(pending.map((i) => i.id).sort()).toEqual([...intents.map((i) => i.id), a, b, c, d].sort());
+      const fromRow = pending.find((i) => i.id === a)!;
+      expect(fromRow).toMatchObject({ group: g1, actor: 'bob@ci', address: 'PostgresRole/old0', action: 'update', detail: { was: 'row' } });
+
+      // All of an old group at once; one of the other alone (its members move to rows first).
+      await store.completeIntents(pending.filter((i) => i.group === g1).map((i) => ({ intent: i, outcome: { status: 'succeeded' as const } })));
+      await store.resolveIntent(pending.find((i) => i.id === c)!, { status: 'failed', error: 'no' });
+      await store.completeIntents(intents.map((i) => ({ intent: i, outcome: { status: 'succeeded' as const } })));
+      expect((await store.unresolvedIntents()).map((i) => i.id)).toEqual([d]);
+      expect((await store.audit.verify()).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
   });
 
   it('lists more records than one page holds, every one once, in byte order', async () => {

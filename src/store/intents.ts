@@ -30,8 +30,11 @@ interface IntentRow {
   readonly group_id: string | null;
 }
 
-/** Pending intents: their own rows, then the members of pending groups (see migration 7). */
-const PENDING_INTENTS = `
+/**
+ * Pending intents kept in rows: their own, and the members of groups written before migration 9.
+ * It does not read the audit log, so intents recorded one by one are still listed without it.
+ */
+const PENDING_IN_ROWS = `
 SELECT id::text AS id, run_id::text AS run_id, actor, address, action, before_hash, after_hash, detail,
        ${isoTimestamp('created_at')} AS created_at, NULL::text AS group_id
   FROM steward.intents WHERE status = 'pending'
@@ -39,8 +42,14 @@ UNION ALL
 SELECT m->>0, g.run_id::text, m->>1, m->>2, m->>3, m->>4, m->>5, nullif(m->6, 'null'::jsonb),
        ${isoTimestamp('g.created_at')}, g.id::text
   FROM steward.intent_groups g CROSS JOIN LATERAL jsonb_array_elements(g.members) AS m
- WHERE g.status = 'pending'
-ORDER BY created_at, id`;
+ WHERE g.status = 'pending' AND g.members IS NOT NULL`;
+
+/** Pending groups whose members are in their audit entry (migration 9). */
+const PENDING_IN_AUDIT = `
+SELECT m.id, g.run_id::text, m.actor, m.address, m.action, m.before_hash, m.after_hash, m.detail,
+       ${isoTimestamp('g.created_at')}, g.id::text
+  FROM steward.intent_groups g CROSS JOIN LATERAL steward.intent_group_members(g.id) AS m
+ WHERE g.status = 'pending' AND g.members IS NULL`;
 
 const OUTCOMES: ReadonlySet<string> = new Set<IntentOutcome['status']>(['succeeded', 'failed', 'recovered']);
 
@@ -59,8 +68,8 @@ function toIntent(row: IntentRow): Intent {
   return row.group_id === null ? intent : { ...intent, group: row.group_id };
 }
 
-/** An intent as its group's row keeps it (see migration 7). */
-const member = (i: Intent): readonly unknown[] => [i.id, i.actor, i.address, i.action, i.beforeHash, i.afterHash, i.detail];
+/** Intent ids as a PostgreSQL array literal (`uuid[]`): UUIDs need no quoting. */
+const idArray = (ids: readonly string[]): string => `{${ids.join(',')}}`;
 
 /** The audit detail of an intent's entries: which intent, plus whatever the caller attached (already a JSON value). */
 function auditDetail(intentId: string, detail: JsonValue): JsonValue {
@@ -111,18 +120,22 @@ const outcomesJson = (items: readonly IntentCompletion[]): string =>
  * Resolves a group's intents at once when `items` are exactly its members and it is pending, and
  * says so. Otherwise (some members only) a pending group first moves its members to their own
  * rows, where `items` are then resolved one by one; a group already resolved leaves them unknown.
+ * The outcomes themselves are in the audit entries the caller appends.
  */
 async function resolveGroup(tx: SqlQueryable, group: string, items: readonly IntentCompletion[]): Promise<boolean> {
   const ids = items.map((i) => i.intent.id);
   // The usual case, in one statement: a pending group whose members are exactly these intents
-  // (the row lock it takes makes the check and the update one step, as for any update).
+  // (the row lock it takes makes the check and the update one step, as for any update). A group
+  // written before migration 9 has its members as a JSON array instead of their ids.
   if (new Set(ids).size === ids.length) {
     const resolved = await tx.query(
-      `UPDATE steward.intent_groups g SET status = 'resolved', outcomes = $3::jsonb, resolved_at = now()
-        WHERE g.id = $1::uuid AND g.status = 'pending' AND jsonb_array_length(g.members) = $4
-          AND (SELECT count(*) FROM jsonb_array_elements(g.members) AS m WHERE m->>0 IN (SELECT jsonb_array_elements_text($2::jsonb))) = $4
+      `UPDATE steward.intent_groups g SET status = 'resolved', resolved_at = now()
+        WHERE g.id = $1::uuid AND g.status = 'pending'
+          AND CASE WHEN g.member_ids IS NOT NULL THEN cardinality(g.member_ids) = $3 AND g.member_ids @> $2::uuid[]
+                   ELSE jsonb_array_length(g.members) = $3
+                        AND (SELECT count(*) FROM jsonb_array_elements(g.members) AS m WHERE (m->>0)::uuid = ANY ($2::uuid[])) = $3 END
         RETURNING 1`,
-      [group, JSON.stringify(ids), outcomesJson(items), ids.length],
+      [group, idArray(ids), ids.length],
     );
     if (resolved.length === 1) return true;
   }
@@ -130,8 +143,8 @@ async function resolveGroup(tx: SqlQueryable, group: string, items: readonly Int
   if (row === undefined || row.status !== 'pending') return false;
   await tx.query(
     `INSERT INTO steward.intents (id, run_id, actor, address, action, before_hash, after_hash, detail, created_at)
-     SELECT (m->>0)::uuid, g.run_id, m->>1, m->>2, m->>3, m->>4, m->>5, nullif(m->6, 'null'::jsonb), g.created_at
-       FROM steward.intent_groups g CROSS JOIN LATERAL jsonb_array_elements(g.members) AS m
+     SELECT m.id::uuid, g.run_id, m.actor, m.address, m.action, m.before_hash, m.after_hash, m.detail, g.created_at
+       FROM steward.intent_groups g CROSS JOIN LATERAL steward.intent_group_members(g.id) AS m
       WHERE g.id = $1::uuid`,
     [group],
   );
@@ -145,7 +158,7 @@ async function resolveGroup(tx: SqlQueryable, group: string, items: readonly Int
  * and fail closed: if the audit entry cannot be written, nothing is written and the caller gets
  * `audit-write-failed`. Several intents of one run recorded together are one group row (see
  * migration 7) with one 'pending' audit entry naming each of them (migration 8); each still has its
- * own id and its own outcome entry.
+ * own id and its own outcome entry. The row names that entry instead of keeping the members again (migration 9).
  */
 export function createIntentRepository(client: SqlClient): IntentRepository {
   const repository: IntentRepository = {
@@ -179,9 +192,11 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
       try {
         await client.transaction(async (tx) => {
           if (group !== undefined) {
+            // The entry holds the members; the row names it and keeps their ids.
+            const [entry] = await appendAuditEntries(tx, [groupEntry(group, recorded)]);
             await tx.query(
-              `INSERT INTO steward.intent_groups (id, run_id, created_at, members) VALUES ($1::uuid, $2::uuid, $3::timestamptz, $4::jsonb)`,
-              [group, runId, createdAt, JSON.stringify(recorded.map(member))],
+              `INSERT INTO steward.intent_groups (id, run_id, created_at, audit_seq, member_ids) VALUES ($1::uuid, $2::uuid, $3::timestamptz, $4, $5::uuid[])`,
+              [group, runId, createdAt, entry!.seq, idArray(recorded.map((i) => i.id))],
             );
           } else {
             await tx.query(
@@ -189,10 +204,10 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
                SELECT (e->>0)::uuid, (e->>1)::uuid, e->>2, e->>3, e->>4, e->>5, e->>6,
                       nullif(e->7, 'null'::jsonb), $2::timestamptz
                  FROM jsonb_array_elements($1::jsonb) AS e`,
-              [JSON.stringify(recorded.map((i) => [i.id, i.runId, ...member(i).slice(1)])), createdAt],
+              [JSON.stringify(recorded.map((i) => [i.id, i.runId, i.actor, i.address, i.action, i.beforeHash, i.afterHash, i.detail])), createdAt],
             );
+            await appendAuditEntries(tx, recorded.map(pendingEntry));
           }
-          await appendAuditEntries(tx, group === undefined ? recorded.map(pendingEntry) : [groupEntry(group, recorded)]);
         });
       } catch (error) {
         throw auditWriteFailed(error);
@@ -270,7 +285,11 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
     },
 
     async unresolvedIntents(): Promise<readonly Intent[]> {
-      const rows = await client.query<IntentRow>(PENDING_INTENTS);
+      const [groups] = await client.query<{ any: boolean }>(
+        'SELECT EXISTS (SELECT 1 FROM steward.intent_groups WHERE status = \'pending\' AND members IS NULL) AS any',
+      );
+      const pending = groups?.any === true ? `${PENDING_IN_ROWS} UNION ALL ${PENDING_IN_AUDIT}` : PENDING_IN_ROWS;
+      const rows = await client.query<IntentRow>(`${pending} ORDER BY created_at, id`);
       return rows.map(toIntent);
     },
   };

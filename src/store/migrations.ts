@@ -391,6 +391,40 @@ CREATE INDEX audit_log_intents ON steward.audit_log USING gin (steward.audit_int
 ALTER TABLE steward.audit_log ALTER COLUMN detail SET STORAGE EXTERNAL;
 `,
   },
+  {
+    version: 9,
+    name: 'a batch keeps its intents in its audit entry only',
+    // A group row held its members again beside the batch's 'pending' audit entry (migration 8),
+    // and its outcomes again beside their own entries: about a fifth of what an apply from scratch
+    // wrote to the embedded store. A new group names the entry that holds its members and keeps
+    // only their ids (to check a resolution names exactly them); its outcomes are in their entries.
+    // Rows written before keep their members and outcomes, and are read as before. No foreign key:
+    // the log is append-only already, and a key would change how truncating or dropping it fails.
+    sql: `
+ALTER TABLE steward.intent_groups
+  ALTER COLUMN members DROP NOT NULL,
+  DROP CONSTRAINT intent_groups_members_check,
+  ADD COLUMN audit_seq bigint,
+  ADD COLUMN member_ids uuid[],
+  ADD CONSTRAINT intent_groups_members_held CHECK (
+    CASE WHEN members IS NULL THEN audit_seq IS NOT NULL AND member_ids IS NOT NULL ELSE jsonb_typeof(members) = 'array' END);
+
+-- A group's intents, in the order they were recorded, wherever the group keeps them.
+CREATE FUNCTION steward.intent_group_members(group_id uuid)
+  RETURNS TABLE (id text, actor text, address text, action text, before_hash text, after_hash text, detail jsonb)
+  LANGUAGE sql STABLE AS $fn$
+  SELECT m->>0, m->>1, m->>2, m->>3, m->>4, m->>5, nullif(m->6, 'null'::jsonb)
+    FROM steward.intent_groups g CROSS JOIN LATERAL jsonb_array_elements(g.members) AS m
+   WHERE g.id = group_id AND g.members IS NOT NULL
+  UNION ALL
+  SELECT i->>'intentId', a.actor, i->>'address', i->>'action', i->>'beforeHash', i->>'afterHash', nullif(i->'detail', 'null'::jsonb)
+    FROM steward.intent_groups g
+    JOIN steward.audit_log a ON a.seq = g.audit_seq
+   CROSS JOIN LATERAL jsonb_array_elements(a.detail::jsonb -> 'intents') AS i
+   WHERE g.id = group_id AND g.members IS NULL
+$fn$;
+`,
+  },
 ];
 
 const BOOTSTRAP = `

@@ -264,7 +264,7 @@ describe('locking and crash safety', () => {
     await runCli(['-C', dir, 'destroy', '--auto-approve']);
   });
 
-  it('audit list shows the one pending entry of a batch, and finds it by any address the batch changed', async () => {
+  it('audit list shows the one pending entry of a batch and its one outcome, and finds both by any address the batch changed', async () => {
     const roles = ['a', 'b', 'c'].map((n) => uniqueName(`batched_${n}`));
     const dir = await makeProject({ 'instance.yaml': instanceYaml(), 'roles.yaml': roles.map((r) => roleYaml(r, '')).join('') });
     // One worker: the three roles are ready at once and form one batch.
@@ -277,9 +277,13 @@ describe('locking and crash safety', () => {
 
     const one = await runCli(['-C', dir, 'audit', 'list', '--address', `PostgresRole/${roles[1]}`]);
     expect(one.stdout).toMatch(new RegExp(`intents\\s+PostgresRole/${roles[1]}\\s+pending`));
-    expect(one.stdout).toMatch(new RegExp(`create\\s+PostgresRole/${roles[1]}\\s+succeeded`));
-    const json = JSON.parse((await runCli(['-C', dir, 'audit', 'list', '--json', '--address', `PostgresRole/${roles[1]}`])).stdout) as { action: string; detail: { intents?: { address: string }[] } }[];
-    expect(json.map((e) => e.action)).toEqual(['intents', 'create']);
+    expect(one.stdout).toMatch(new RegExp(`intents\\s+PostgresRole/${roles[1]}\\s+succeeded`));
+    const json = JSON.parse((await runCli(['-C', dir, 'audit', 'list', '--json', '--address', `PostgresRole/${roles[1]}`])).stdout) as { action: string; outcome: string; detail: { intents?: { address: string }[] } }[];
+    expect(json.map((e) => [e.action, e.outcome])).toEqual([
+      ['intents', 'pending'],
+      ['intents', 'succeeded'],
+    ]);
+    expect(json[1]?.detail.intents?.map((i) => i.address).sort()).toEqual(roles.map((r) => `PostgresRole/${r}`).sort());
     expect(json[0]?.detail.intents?.map((i) => i.address).sort()).toEqual(roles.map((r) => `PostgresRole/${r}`).sort());
     await runCli(['-C', dir, 'destroy', '--auto-approve']);
   });

@@ -15,8 +15,9 @@ export interface AuditPageQuery {
 }
 
 /**
- * The action of the one 'pending' entry that records a batch's intents (see `recordIntents`): it
- * has no address of its own; its detail lists each intent with its address.
+ * The action of the one 'pending' entry that records a batch's intents (see `recordIntents`), and
+ * of the one 'succeeded' entry of those that succeeded together: it has no address of its own;
+ * its detail lists each intent with its address.
  */
 export const BATCH_INTENTS_ACTION = 'intents';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { StewardError } from '../core/errors.js';
+import { batchIntentAddresses } from './audit-pages.js';
 import { backends, withFreshStore } from './test-support/backends.js';
 import type { IntentInput, StateRecordInput, Store } from './types.js';
 
@@ -65,29 +66,43 @@ describe.each(backends(inject('pg')))('intents in batches on the $name backend',
       ]);
 
       // Audit: the intent recorded alone has its pending entry, the batch's four share one, then
-      // come the outcomes, one each, in order, and the chain verifies.
+      // the three that succeeded share one outcome entry, and the failure has its own; the chain verifies.
       const entries = (await store.audit.list({ runId })).filter((e) => e.address?.startsWith('PostgresRole/') || e.action === 'intents');
       expect(entries.map((e) => [e.address ?? e.action, e.outcome])).toEqual([
         ['PostgresRole/r0', 'pending'],
         ['intents', 'pending'],
-        ['PostgresRole/r1', 'succeeded'],
+        ['intents', 'succeeded'],
         ['PostgresRole/r2', 'failed'],
-        ['PostgresRole/r3', 'succeeded'],
-        ['PostgresRole/r4', 'succeeded'],
       ]);
       expect(entries[1]).toMatchObject({ actor: 'alice@ci', runId, beforeHash: null, afterHash: null });
       expect(entries[1]?.detail).toEqual({
         group: intents[0]!.group,
         intents: intents.map((i) => ({ intentId: i.id, address: i.address, action: 'create', beforeHash: null, afterHash: i.afterHash, detail: i.detail })),
       });
-      // Looking up one of them finds the batch's entry, then its own outcome; the last one alone is the outcome.
+      // Each change that succeeded, with the hash it ended with (the outcome's own when it gave one).
+      expect(entries[2]).toMatchObject({ actor: 'alice@ci', runId, address: null, error: null });
+      expect(entries[2]?.detail).toEqual({
+        group: intents[0]!.group,
+        intents: [0, 2, 3].map((k) => ({
+          intentId: intents[k]!.id,
+          address: intents[k]!.address,
+          action: 'create',
+          beforeHash: null,
+          afterHash: k === 0 ? 'd'.repeat(64) : intents[k]!.afterHash,
+          detail: null,
+        })),
+      });
+      // Looking up one of them finds the batch's entry, then its outcome; the last one alone is the outcome.
       expect((await store.audit.list({ address: 'PostgresRole/r2' })).map((e) => [e.action, e.outcome])).toEqual([
         ['intents', 'pending'],
         ['create', 'failed'],
       ]);
+      expect((await store.audit.list({ address: 'PostgresRole/r4' })).map((e) => [e.action, e.outcome])).toEqual([
+        ['intents', 'pending'],
+        ['intents', 'succeeded'],
+      ]);
       expect((await store.audit.list({ address: 'PostgresRole/r2', last: 1 })).map((e) => e.outcome)).toEqual(['failed']);
       expect((await store.audit.list({ address: 'PostgresRole/r0' })).map((e) => e.outcome)).toEqual(['pending']);
-      expect(entries.find((e) => e.address === 'PostgresRole/r1' && e.outcome === 'succeeded')?.afterHash).toBe('d'.repeat(64));
       expect(entries.find((e) => e.address === 'PostgresRole/r2' && e.outcome === 'failed')).toMatchObject({ error: 'verification failed', afterHash: intents[1]?.afterHash });
       expect(await store.audit.verify()).toEqual({ ok: true, entries: (await store.audit.list()).length, problems: [] });
     });
@@ -139,8 +154,8 @@ describe.each(backends(inject('pg')))('intents in batches on the $name backend',
       expect(await store.unresolvedIntents()).toEqual([]);
       const again = store.completeIntents([{ intent: intents[1]!, outcome: { status: 'succeeded' } }]);
       await expect(again).rejects.toSatisfy((e: unknown) => e instanceof StewardError && e.code === 'not-found' && e.message.includes(intents[1]!.id));
-      const outcomes = (await store.audit.list({ runId })).filter((e) => e.outcome !== 'pending' && e.address?.startsWith('PostgresRole/'));
-      expect(outcomes.map((e) => [e.address, e.outcome])).toEqual(intents.map((i) => [i.address, 'succeeded']));
+      const outcomes = (await store.audit.list({ runId })).filter((e) => e.outcome !== 'pending' && (e.action === 'intents' || e.address?.startsWith('PostgresRole/')));
+      expect(outcomes.map((e) => [e.action, e.outcome, batchIntentAddresses(e)])).toEqual([['intents', 'succeeded', intents.map((i) => i.address)]]);
     });
   });
 

@@ -425,6 +425,63 @@ CREATE FUNCTION steward.intent_group_members(group_id uuid)
 $fn$;
 `,
   },
+  {
+    version: 10,
+    name: 'the current version of a resource is kept in its row only',
+    // Every write added a history row that repeated the resource's row (an apply from scratch
+    // wrote each of its 11,100 records twice). A row written from now on carries what its history
+    // entry held (history_id from the history's own sequence, so the order of entries is kept; run
+    // and action); when it is replaced or removed, it moves into the history. Rows written before
+    // (history_id NULL) already have their current version in the history, and keep it there.
+    sql: `
+ALTER TABLE steward.resources
+  ADD COLUMN history_id bigint,
+  ADD COLUMN run_id uuid,
+  ADD COLUMN action text CHECK (action IN ('create', 'update', 'replace', 'delete', 'adopt', 'refresh', 'recover')),
+  ADD CONSTRAINT resources_history_entry CHECK ((history_id IS NULL) = (run_id IS NULL) AND (history_id IS NULL) = (action IS NULL));
+
+-- A row written before this migration names no run.
+CREATE OR REPLACE FUNCTION steward.runs_exist() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  missing uuid;
+BEGIN
+  SELECT w.run_id INTO missing
+    FROM (SELECT DISTINCT run_id FROM written WHERE run_id IS NOT NULL) w
+   WHERE NOT EXISTS (SELECT 1 FROM steward.runs r WHERE r.id = w.run_id)
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'insert or update on table "%" names run %, which does not exist', TG_TABLE_NAME, missing
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER resources_run_exists AFTER INSERT ON steward.resources
+  REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION steward.runs_exist();
+CREATE TRIGGER resources_run_still_exists AFTER UPDATE ON steward.resources
+  REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION steward.runs_exist();
+
+CREATE OR REPLACE FUNCTION steward.runs_keep_referenced() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  named uuid;
+BEGIN
+  SELECT g.id INTO named
+    FROM gone g
+   WHERE NOT EXISTS (SELECT 1 FROM steward.runs r WHERE r.id = g.id)
+     AND (EXISTS (SELECT 1 FROM steward.intents i WHERE i.run_id = g.id)
+          OR EXISTS (SELECT 1 FROM steward.intent_groups i WHERE i.run_id = g.id)
+          OR EXISTS (SELECT 1 FROM steward.resource_history h WHERE h.run_id = g.id)
+          OR EXISTS (SELECT 1 FROM steward.resources c WHERE c.run_id = g.id))
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'run % is named by intents or resource history and must stay', named
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+`,
+  },
 ];
 
 const BOOTSTRAP = `

@@ -177,12 +177,28 @@ function explainWriteError(error: unknown, change: ResourceChange): unknown {
 async function lockAddress(tx: SqlQueryable, address: string): Promise<number> {
   await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [RESOURCE_LOCK_NAMESPACE, address]);
   // Versions continue after a removal, so a re-created resource never reuses an old version.
-  const [row] = await tx.query<{ version: number }>(
-    'SELECT coalesce(max(version), 0)::int AS version FROM steward.resource_history WHERE address = $1',
-    [address],
-  );
+  const [row] = await tx.query<{ version: number }>(`SELECT ${LAST_VERSION('$1')}::int AS version`, [address]);
   return (row?.version ?? 0) + 1;
 }
+
+/**
+ * The last version of the address in SQL expression `a`: its row's, or else the last in its
+ * history (a removed resource); 0 when it never existed. A row's version is never older than its
+ * history (see migration 10).
+ */
+const LAST_VERSION = (a: string): string =>
+  `coalesce((SELECT c.version FROM steward.resources c WHERE c.address = ${a}),
+            (SELECT max(h.version) FROM steward.resource_history h WHERE h.address = ${a}), 0)`;
+
+/**
+ * The history entry of a row written since migration 10 (`history_id` set), as the history keeps
+ * it, from `source` (the rows of steward.resources being replaced or removed). Rows written before
+ * have their current version in the history already.
+ */
+const MOVE_TO_HISTORY = (source: string): string =>
+  `INSERT INTO steward.resource_history (id, address, version, run_id, action, spec_hash, attributes, spec, recorded_at)
+   OVERRIDING SYSTEM VALUE
+   SELECT history_id, address, version, run_id, action, spec_hash, attributes, spec, updated_at FROM ${source} WHERE history_id IS NOT NULL`;
 
 /**
  * Writes several records inside the caller's transaction, as `putResource` does one by one: each
@@ -223,26 +239,25 @@ export async function putResourcesIn(
     change.runId,
     change.action,
   ]);
-  // Versions continue after a removal, so a re-created resource never reuses an old version.
+  // Versions continue after a removal, so a re-created resource never reuses an old version. The
+  // version being replaced moves into the history; the new one is kept in the row only, with the
+  // place in the history's order it takes (migration 10).
   await tx.query(
     `WITH r AS MATERIALIZED (
-       SELECT e, (SELECT coalesce(max(h.version), 0) + 1 FROM steward.resource_history h WHERE h.address = e->>0) AS version
-         FROM jsonb_array_elements($1::jsonb) AS e),
-     written AS (
-       INSERT INTO steward.resources (address, kind, name, target, spec_hash, attributes, provider_id, dependencies,
-                                      protect, version, created_at, updated_at, spec)
-       SELECT e->>0, e->>1, e->>2, e->>3, e->>4, e->5, e->>6, e->7, (e->>8)::boolean, version, now(), now(),
-              nullif(e->9, 'null'::jsonb)
-         FROM r
-       ON CONFLICT (address) DO UPDATE SET
-         kind = EXCLUDED.kind, name = EXCLUDED.name, target = EXCLUDED.target, spec_hash = EXCLUDED.spec_hash,
-         spec = EXCLUDED.spec, attributes = EXCLUDED.attributes, provider_id = EXCLUDED.provider_id,
-         dependencies = EXCLUDED.dependencies, protect = EXCLUDED.protect, version = EXCLUDED.version,
-         updated_at = EXCLUDED.updated_at
-       RETURNING address)
-     INSERT INTO steward.resource_history (address, version, run_id, action, spec_hash, attributes, spec)
-     SELECT e->>0, version, (e->>10)::uuid, e->>11, e->>4, e->5, nullif(e->9, 'null'::jsonb)
-       FROM r`,
+       SELECT e, ${LAST_VERSION("e->>0")} + 1 AS version FROM jsonb_array_elements($1::jsonb) AS e),
+     replaced AS MATERIALIZED (
+       SELECT c.* FROM steward.resources c WHERE c.address IN (SELECT e->>0 FROM r)),
+     moved AS (${MOVE_TO_HISTORY('replaced')})
+     INSERT INTO steward.resources (address, kind, name, target, spec_hash, attributes, provider_id, dependencies,
+                                    protect, version, created_at, updated_at, spec, history_id, run_id, action)
+     SELECT e->>0, e->>1, e->>2, e->>3, e->>4, e->5, e->>6, e->7, (e->>8)::boolean, version, now(), now(),
+            nullif(e->9, 'null'::jsonb), nextval(pg_get_serial_sequence('steward.resource_history', 'id')), (e->>10)::uuid, e->>11
+       FROM r
+     ON CONFLICT (address) DO UPDATE SET
+       kind = EXCLUDED.kind, name = EXCLUDED.name, target = EXCLUDED.target, spec_hash = EXCLUDED.spec_hash,
+       spec = EXCLUDED.spec, attributes = EXCLUDED.attributes, provider_id = EXCLUDED.provider_id,
+       dependencies = EXCLUDED.dependencies, protect = EXCLUDED.protect, version = EXCLUDED.version,
+       updated_at = EXCLUDED.updated_at, history_id = EXCLUDED.history_id, run_id = EXCLUDED.run_id, action = EXCLUDED.action`,
     [JSON.stringify(rows)],
   );
 }
@@ -320,11 +335,12 @@ export function createStateRepository(client: SqlClient): StateRepository {
       try {
         await client.transaction(async (tx) => {
           const version = await lockAddress(tx, address);
-          const deleted = await tx.query('DELETE FROM steward.resources WHERE address = $1 RETURNING address', [address]);
-          if (deleted.length === 0) return;
+          // Its last version moves into the history, followed by the removal.
           await tx.query(
-            `INSERT INTO steward.resource_history (address, version, run_id, action, spec_hash, attributes)
-             VALUES ($1, $2, $3, $4, NULL, NULL)`,
+            `WITH gone AS (DELETE FROM steward.resources WHERE address = $1 RETURNING *),
+             moved AS (${MOVE_TO_HISTORY('gone')})
+             INSERT INTO steward.resource_history (address, version, run_id, action, spec_hash, attributes)
+             SELECT address, $2, $3, $4, NULL, NULL FROM gone`,
             [address, version, change.runId, change.action],
           );
         });
@@ -338,8 +354,12 @@ export function createStateRepository(client: SqlClient): StateRepository {
         throw invalid(`history limit must be a non-negative integer, got ${limit}`);
       }
       const rows = await client.query<HistoryRow>(
-        `SELECT ${HISTORY_COLUMNS} FROM steward.resource_history
-          WHERE ($1::text IS NULL OR address = $1)
+        `SELECT ${HISTORY_COLUMNS} FROM (
+           SELECT id, address, version, run_id, action, spec_hash, attributes, recorded_at FROM steward.resource_history
+            WHERE $1::text IS NULL OR address = $1
+           UNION ALL
+           SELECT history_id, address, version, run_id, action, spec_hash, attributes, updated_at FROM steward.resources
+            WHERE history_id IS NOT NULL AND ($1::text IS NULL OR address = $1)) h
           ORDER BY id DESC
           LIMIT $2`,
         [address ?? null, limit ?? null],

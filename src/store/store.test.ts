@@ -148,6 +148,52 @@ describe.each(backends(inject('pg')))('store on the $name backend', (backend) =>
     expect(all.some((h) => h.address === 'PostgresRole/alpha')).toBe(true);
   });
 
+  it('keeps the current version in the resource\'s row only, and reads rows written before that the same way', async () => {
+    const runId = await store.startRun({ command: 'apply', actor: 'alice' });
+    await store.putResource(record('row-only'), { runId, action: 'create' });
+    const stored = async (address: string) =>
+      opened.client.query<{ versions: string | null; current: boolean }>(
+        `SELECT (SELECT string_agg(version::text, ',' ORDER BY version) FROM steward.resource_history WHERE address = $1) AS versions,
+                (SELECT history_id IS NOT NULL FROM steward.resources WHERE address = $1) AS current`,
+        [address],
+      );
+    expect(await stored('PostgresRole/row-only')).toEqual([{ versions: null, current: true }]);
+    await store.putResource(record('row-only', { specHash: 'spec-2' }), { runId, action: 'update' });
+    expect(await stored('PostgresRole/row-only')).toEqual([{ versions: '1', current: true }]);
+
+    // A record as written before migration 10: its current version is in the history as well.
+    await opened.client.query(
+      `INSERT INTO steward.resources (address, kind, name, target, spec_hash, attributes, provider_id, dependencies, protect, version, created_at, updated_at, spec)
+       VALUES ('PostgresRole/legacy', 'PostgresRole', 'legacy', 'PostgresInstance/main', 'spec-1', '{"login": true}', NULL, '[]', false, 1, now(), now(), NULL)`,
+    );
+    await opened.client.query(
+      `INSERT INTO steward.resource_history (address, version, run_id, action, spec_hash, attributes) VALUES ('PostgresRole/legacy', 1, $1::uuid, 'create', 'spec-1', '{"login": true}')`,
+      [runId],
+    );
+    const versions = async (address: string) => (await store.history(address)).map((h) => [h.version, h.action, h.specHash]);
+    expect(await versions('PostgresRole/legacy')).toEqual([[1, 'create', 'spec-1']]);
+    expect((await store.putResource(record('legacy', { specHash: 'spec-2' }), { runId, action: 'update' })).version).toBe(2);
+    expect(await versions('PostgresRole/legacy')).toEqual([
+      [2, 'update', 'spec-2'],
+      [1, 'create', 'spec-1'],
+    ]);
+    await store.putResource(record('legacy', { specHash: 'spec-3' }), { runId, action: 'update' });
+    await store.removeResource('PostgresRole/legacy', { runId, action: 'delete' });
+    expect(await versions('PostgresRole/legacy')).toEqual([
+      [4, 'delete', null],
+      [3, 'update', 'spec-3'],
+      [2, 'update', 'spec-2'],
+      [1, 'create', 'spec-1'],
+    ]);
+    expect(await stored('PostgresRole/legacy')).toEqual([{ versions: '1,2,3,4', current: null }]);
+    // Newest first across both places.
+    expect((await store.history(undefined, 3)).map((h) => [h.address, h.version])).toEqual([
+      ['PostgresRole/legacy', 4],
+      ['PostgresRole/legacy', 3],
+      ['PostgresRole/legacy', 2],
+    ]);
+  });
+
   it('rejects inconsistent records and unknown runs', async () => {
     const runId = await store.startRun({ command: 'apply', actor: 'alice' });
     const mismatch = await rejection(store.putResource(record('x', { address: 'PostgresRole/y' }), { runId, action: 'create' }));
@@ -168,6 +214,8 @@ describe.each(backends(inject('pg')))('store on the $name backend', (backend) =>
   it('keeps a run that intents or history name, as a foreign key would', async () => {
     const runId = await store.startRun({ command: 'apply', actor: 'alice' });
     await store.putResource(record('kept'), { runId, action: 'create' });
+    // The first version moves into the history; the second is named by the resource's row.
+    await store.putResource(record('kept', { specHash: 'spec-2' }), { runId, action: 'update' });
     const sqlState = async (sql: string, params: readonly string[]): Promise<string | undefined> =>
       opened.client.query(sql, params).then(
         () => undefined,
@@ -176,6 +224,7 @@ describe.each(backends(inject('pg')))('store on the $name backend', (backend) =>
     expect(await sqlState('DELETE FROM steward.runs WHERE id = $1', [runId])).toBe('23503');
     expect(await sqlState("UPDATE steward.runs SET id = '00000000-0000-4000-8000-000000000001' WHERE id = $1", [runId])).toBe('23503');
     expect(await sqlState("UPDATE steward.resource_history SET run_id = '00000000-0000-4000-8000-000000000001' WHERE run_id = $1", [runId])).toBe('23503');
+    expect(await sqlState("UPDATE steward.resources SET run_id = '00000000-0000-4000-8000-000000000001' WHERE run_id = $1", [runId])).toBe('23503');
     // A run that only a batch's intent group names is kept too.
     const grouped = await store.startRun({ command: 'apply', actor: 'alice' });
     await store.recordIntents(['g1', 'g2'].map((n) => ({ runId: grouped, actor: 'alice', address: `PostgresRole/${n}`, action: 'create', beforeHash: null, afterHash: null })));

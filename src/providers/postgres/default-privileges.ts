@@ -80,7 +80,7 @@ export const defaultPrivilegesHandler: KindHandler = {
           const grantees = [...new Set(items.map((i) => i.spec.grantee).filter((g) => !isPublic(g)))];
           const [acl, oids] = await Promise.all([
             db.query<Row>(OBSERVE, [[...new Set(items.map((i) => i.spec.owner))]]),
-            db.query<{ oid: string; rolname: string }>('SELECT oid::text AS oid, rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])', [grantees]),
+            db.query<{ oid: string; rolname: string }>('SELECT oid::text AS oid, rolname FROM pg_catalog.pg_roles WHERE rolname IN (SELECT unnest($1::text[]))', [grantees]),
           ]);
           rows = acl.rows;
           roles = new Map(oids.rows.map((r) => [r.rolname, r.oid]));

@@ -81,7 +81,7 @@ async function readDatabaseAcls(db: DatabaseConnection, specs: readonly Postgres
     grantees.length === 0
       ? Promise.resolve(new Map<string, string>())
       : db
-          .query<{ oid: string; rolname: string }>('SELECT oid::text AS oid, rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])', [grantees])
+          .query<{ oid: string; rolname: string }>('SELECT oid::text AS oid, rolname FROM pg_catalog.pg_roles WHERE rolname IN (SELECT unnest($1::text[]))', [grantees])
           .then((r) => new Map(r.rows.map((row) => [row.rolname, row.oid]))),
     tableSchemas.length ? readRelations(db, tableSchemas, RELKINDS.table, readFor) : EMPTY_SNAPSHOT,
     sequenceSchemas.length ? readRelations(db, sequenceSchemas, RELKINDS.sequence, readFor) : EMPTY_SNAPSHOT,

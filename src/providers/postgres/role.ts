@@ -27,7 +27,7 @@ SELECT r.oid::text AS oid, ${ROLE_COLUMNS},
       FROM pg_catalog.pg_shdepend s
       LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid
      WHERE s.refclassid = 'pg_catalog.pg_authid'::regclass AND s.refobjid = r.oid) dep
- WHERE r.rolname = ANY($1::text[])`;
+ WHERE r.rolname IN (SELECT unnest($1::text[]))`;
 
 function rowAttributes(row: RoleRow): Attributes {
   return {

@@ -89,24 +89,32 @@ const pendingEntry = (intent: Intent): AuditInput => ({
   detail: auditDetail(intent.id, intent.detail),
 });
 
+/** One intent as a batch entry names it: what its own entry would hold (the outcome's hash and detail once resolved). */
+interface BatchMember {
+  readonly intent: Intent;
+  readonly afterHash: string | null;
+  readonly detail: JsonValue;
+}
+
 /**
- * The one 'pending' audit entry of a group's intents (one run, one actor): each intent with what
- * its own entry would hold. Writing one entry instead of one per intent was about 0.4 s of an
- * apply of 11,100 changes; lookups by address still find it (see `audit-pages.ts`). Outcomes
- * are recorded the same way when the group is resolved at once (see `groupOutcomeEntries`).
+ * The one audit entry of several intents of a group (one run, one actor) with the same outcome:
+ * each intent with what its own entry would hold. A group's intents get one 'pending' entry, and
+ * those that succeeded together one 'succeeded' entry (see `groupOutcomeEntries`): an apply of
+ * 11,100 changes wrote an entry per intent and per outcome, about half of what it wrote to the
+ * embedded store. Lookups by address still find them (see `audit-pages.ts`).
  */
-const groupEntry = (group: string, intents: readonly Intent[]): AuditInput => ({
-  actor: intents[0]!.actor,
-  runId: intents[0]!.runId,
+const batchEntry = (group: string, outcome: 'pending' | 'succeeded', members: readonly BatchMember[]): AuditInput => ({
+  actor: members[0]!.intent.actor,
+  runId: members[0]!.intent.runId,
   address: null,
   action: BATCH_INTENTS_ACTION,
   beforeHash: null,
   afterHash: null,
-  outcome: 'pending',
+  outcome,
   error: null,
   detail: {
     group,
-    intents: intents.map((i) => ({ intentId: i.id, address: i.address, action: i.action, beforeHash: i.beforeHash, afterHash: i.afterHash, detail: i.detail })),
+    intents: members.map(({ intent: i, afterHash, detail }) => ({ intentId: i.id, address: i.address, action: i.action, beforeHash: i.beforeHash, afterHash, detail })),
   },
 });
 
@@ -126,37 +134,18 @@ const outcomeEntry = (item: IntentCompletion): AuditInput => ({
 });
 
 /**
- * The outcome entries of a group resolved at once: its members that succeeded share one entry,
- * shaped as the group's 'pending' entry (action `intents`, each intent with its address, action,
- * hashes and the outcome's detail) with outcome 'succeeded'; any other outcome keeps an entry of
- * its own, with its error. An apply of 11,100 changes wrote an entry per change: about a quarter
- * of what it wrote to the embedded store.
+ * The outcome entries of a group resolved at once: its members that succeeded share one entry (as
+ * its intents share their 'pending' one); any other outcome keeps an entry of its own, with its
+ * error, so an entry's outcome is every change's it names.
  */
 function groupOutcomeEntries(group: string, members: readonly IntentCompletion[]): readonly AuditInput[] {
   const succeeded = members.filter((m) => m.outcome.status === 'succeeded');
   if (succeeded.length < 2) return members.map(outcomeEntry);
-  const first = succeeded[0]!.intent;
-  const shared: AuditInput = {
-    actor: first.actor,
-    runId: first.runId,
-    address: null,
-    action: BATCH_INTENTS_ACTION,
-    beforeHash: null,
-    afterHash: null,
-    outcome: 'succeeded',
-    error: null,
-    detail: {
-      group,
-      intents: succeeded.map((m) => ({
-        intentId: m.intent.id,
-        address: m.intent.address,
-        action: m.intent.action,
-        beforeHash: m.intent.beforeHash,
-        afterHash: afterHashOf(m),
-        detail: toJsonValue(m.outcome.detail),
-      })),
-    },
-  };
+  const shared = batchEntry(
+    group,
+    'succeeded',
+    succeeded.map((m) => ({ intent: m.intent, afterHash: afterHashOf(m), detail: toJsonValue(m.outcome.detail) })),
+  );
   return [shared, ...members.filter((m) => m.outcome.status !== 'succeeded').map(outcomeEntry)];
 }
 
@@ -242,7 +231,7 @@ export function createIntentRepository(client: SqlClient): IntentRepository {
         await client.transaction(async (tx) => {
           if (group !== undefined) {
             // The entry holds the members; the row names it and keeps their ids.
-            const [entry] = await appendAuditEntries(tx, [groupEntry(group, recorded)]);
+            const [entry] = await appendAuditEntries(tx, [batchEntry(group, 'pending', recorded.map((i) => ({ intent: i, afterHash: i.afterHash, detail: i.detail })))]);
             await tx.query(
               `INSERT INTO steward.intent_groups (id, run_id, created_at, audit_seq, member_ids) VALUES ($1::uuid, $2::uuid, $3::timestamptz, $4, $5::uuid[])`,
               [group, runId, createdAt, entry!.seq, idArray(recorded.map((i) => i.id))],

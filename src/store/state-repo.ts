@@ -202,10 +202,10 @@ const MOVE_TO_HISTORY = (source: string): string =>
 
 /**
  * Writes several records inside the caller's transaction, as `putResource` does one by one: each
- * address gets its next version and a history entry. The addresses must be distinct. With
- * `concurrent` (see `hasConcurrentWriters`) each address is first locked, in sorted order so two
- * writers never deadlock, so its next version is computed from a stable history. One statement
- * (two with the locks) whatever the number of records.
+ * address gets its next version, and the version it replaces moves into the history. The
+ * addresses must be distinct. With `concurrent` (see `hasConcurrentWriters`) each address is first
+ * locked, in sorted order so two writers never deadlock, so its next version is computed from a
+ * stable history. One statement (two with the locks) whatever the number of records.
  */
 export async function putResourcesIn(
   tx: SqlQueryable,

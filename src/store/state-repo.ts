@@ -176,19 +176,15 @@ function explainWriteError(error: unknown, change: ResourceChange): unknown {
  */
 async function lockAddress(tx: SqlQueryable, address: string): Promise<number> {
   await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [RESOURCE_LOCK_NAMESPACE, address]);
-  // Versions continue after a removal, so a re-created resource never reuses an old version.
-  const [row] = await tx.query<{ version: number }>(`SELECT ${LAST_VERSION('$1')}::int AS version`, [address]);
+  // Versions continue after a removal, so a re-created resource never reuses an old version. The
+  // last is its row's, or else the last in its history (a row is never older than its history).
+  const [row] = await tx.query<{ version: number }>(
+    `SELECT coalesce((SELECT c.version FROM steward.resources c WHERE c.address = $1),
+                     (SELECT max(h.version) FROM steward.resource_history h WHERE h.address = $1), 0)::int AS version`,
+    [address],
+  );
   return (row?.version ?? 0) + 1;
 }
-
-/**
- * The last version of the address in SQL expression `a`: its row's, or else the last in its
- * history (a removed resource); 0 when it never existed. A row's version is never older than its
- * history (see migration 10).
- */
-const LAST_VERSION = (a: string): string =>
-  `coalesce((SELECT c.version FROM steward.resources c WHERE c.address = ${a}),
-            (SELECT max(h.version) FROM steward.resource_history h WHERE h.address = ${a}), 0)`;
 
 /**
  * The history entry of a row written since migration 10 (`history_id` set), as the history keeps
@@ -241,12 +237,15 @@ export async function putResourcesIn(
   ]);
   // Versions continue after a removal, so a re-created resource never reuses an old version. The
   // version being replaced moves into the history; the new one is kept in the row only, with the
-  // place in the history's order it takes (migration 10).
+  // place in the history's order it takes (migration 10). Each address's row is read once, for its
+  // version and, when there is one, to move it.
   await tx.query(
     `WITH r AS MATERIALIZED (
-       SELECT e, ${LAST_VERSION("e->>0")} + 1 AS version FROM jsonb_array_elements($1::jsonb) AS e),
-     replaced AS MATERIALIZED (
-       SELECT c.* FROM steward.resources c WHERE c.address IN (SELECT e->>0 FROM r)),
+       SELECT e, c AS prior,
+              coalesce(c.version, (SELECT max(h.version) FROM steward.resource_history h WHERE h.address = e->>0), 0) + 1 AS version
+         FROM jsonb_array_elements($1::jsonb) AS e
+         LEFT JOIN LATERAL (SELECT * FROM steward.resources c WHERE c.address = e->>0) c ON true),
+     replaced AS (SELECT (prior).* FROM r WHERE (prior).address IS NOT NULL),
      moved AS (${MOVE_TO_HISTORY('replaced')})
      INSERT INTO steward.resources (address, kind, name, target, spec_hash, attributes, provider_id, dependencies,
                                     protect, version, created_at, updated_at, spec, history_id, run_id, action)

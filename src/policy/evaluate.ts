@@ -61,6 +61,27 @@ function render(parts: readonly (string | CompiledCel)[], bindings: Readonly<Rec
 }
 
 /**
+ * The rules that match each resource type, built once per list of rules: the policy gate evaluates
+ * its rules one subject at a time, and an apply of 11,100 changes rebuilt this index as often.
+ */
+const INDEXES = new WeakMap<readonly CompiledRule[], ReadonlyMap<string, readonly CompiledRule[]>>();
+function rulesByType(rules: readonly CompiledRule[]): ReadonlyMap<string, readonly CompiledRule[]> {
+  let index = INDEXES.get(rules);
+  if (index === undefined) {
+    const byType = new Map<string, CompiledRule[]>();
+    for (const compiled of rules) {
+      for (const type of compiled.rule.match) {
+        const list = byType.get(type);
+        if (list === undefined) byType.set(type, [compiled]);
+        else list.push(compiled);
+      }
+    }
+    INDEXES.set(rules, (index = byType));
+  }
+  return index;
+}
+
+/**
  * Evaluates every matching rule against every resource. A condition that errors at runtime or does
  * not return a boolean is a diagnostic (never a silent pass).
  */
@@ -69,10 +90,7 @@ export function evaluateRules(
   resources: readonly PolicyResource[],
   extraBindings: (resource: PolicyResource) => Readonly<Record<string, unknown>> = () => ({}),
 ): { readonly findings: readonly Finding[]; readonly diagnostics: readonly Diagnostic[] } {
-  const byType = new Map<string, CompiledRule[]>();
-  for (const compiled of rules) {
-    for (const type of compiled.rule.match) byType.set(type, [...(byType.get(type) ?? []), compiled]);
-  }
+  const byType = rulesByType(rules);
   const findings: Finding[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const resource of resources) {

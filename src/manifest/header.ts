@@ -43,6 +43,9 @@ export function checkApiVersion(source: SourceDocument, data: Data, report: Repo
 /** The kind's definition, or undefined (and a diagnostic) when the kind is missing or unknown. */
 export function checkKind(source: SourceDocument, data: Data, kinds: ReadonlyMap<string, KindDefinition>, report: Report): KindDefinition | undefined {
   const path = ['kind'];
+  const value = data['kind'];
+  const known = typeof value === 'string' && Object.hasOwn(data, 'kind') ? kinds.get(value) : undefined;
+  if (known !== undefined) return known;
   const names = [...kinds.keys()];
   const choices = names.length === 0 ? 'Remove the document: no kinds are available here.' : `Use one of ${quoteList(names)}.`;
   if (!Object.hasOwn(data, 'kind')) {
@@ -50,7 +53,6 @@ export function checkKind(source: SourceDocument, data: Data, kinds: ReadonlyMap
     report({ code: 'missing-field', summary: 'The document has no kind.', hint: `Add a kind to the document. ${choices}`, location, path });
     return undefined;
   }
-  const value = data['kind'];
   if (typeof value !== 'string') {
     report({
       code: 'invalid-type',
@@ -61,8 +63,6 @@ export function checkKind(source: SourceDocument, data: Data, kinds: ReadonlyMap
     });
     return undefined;
   }
-  const definition = kinds.get(value);
-  if (definition !== undefined) return definition;
   const suggestion = closestMatch(value, names);
   report({
     code: 'unknown-kind',

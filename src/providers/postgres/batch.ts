@@ -29,7 +29,7 @@ function notBatchable(reason: string): StewardError {
 }
 
 /** The result a recorded statement returns: reading it means the change needs a real round trip. */
-function unreadable<R extends pg.QueryResultRow>(): pg.QueryResult<R> {
+const UNREADABLE: pg.QueryResult = (() => {
   const refuse = (): never => {
     throw notBatchable('it reads what a statement returns');
   };
@@ -50,7 +50,7 @@ function unreadable<R extends pg.QueryResultRow>(): pg.QueryResult<R> {
       return refuse();
     },
   };
-}
+})();
 
 /**
  * A stand-in for the instance connection that records what a kind handler would send, by
@@ -77,7 +77,8 @@ function recordingConnection(conn: InstanceConnection, scripts: Map<string, Scri
       } else {
         script.statements.push(text);
       }
-      return unreadable<R>();
+      // One object for every statement: it holds nothing but the refusals.
+      return UNREADABLE as pg.QueryResult<R>;
     };
   };
   const databaseOf = (name: string): DatabaseConnection => {

@@ -11,7 +11,7 @@ import {
   type ProviderSession,
   type ResourceAddress,
 } from '../core/index.js';
-import { diffAttributes } from './diff.js';
+import { diffAttributes, sameJson } from './diff.js';
 import type { PlanResult } from './planner.js';
 import type { PriorRecord } from './prior.js';
 import type { ApplyRecorder, IntentCompletionRequest, IntentRequest, RecordedIntent, RecordedState, StateAction } from './recorder.js';
@@ -390,8 +390,9 @@ async function runBatch(
 
   // Every intent committed before any statement of the batch is sent (record before mutate).
   let intents: readonly RecordedIntent[];
+  const requests = allowed.map((p) => intentRequest(p.change, ctx, p.desiredAttrs));
   try {
-    intents = await recordIntents(allowed.map((p) => intentRequest(p.change, ctx, p.desiredAttrs)));
+    intents = await recordIntents(requests);
     if (intents.length !== allowed.length) throw new Error(`${intents.length} intents were recorded for ${allowed.length} changes`);
   } catch (error) {
     for (const p of allowed) finish(p.change, failed(error));
@@ -447,7 +448,8 @@ async function runBatch(
       outcome: { status: 'succeeded' },
       request: {
         intent: intents[i]!,
-        outcome: { status: 'succeeded', afterHash: hashOf(live.attributes) },
+        // What was found is usually exactly what was intended, whose hash the intent holds already.
+        outcome: { status: 'succeeded', afterHash: sameJson(live.attributes, p.desiredAttrs) ? requests[i]!.afterHash ?? hashOf(live.attributes) : hashOf(live.attributes) },
         put: { record: stateRecord(p.change, live.attributes, live.providerId), change: { runId: ctx.runId, action: stateAction(p.change) } },
       },
     };

@@ -44,6 +44,11 @@ function jsonEqual(a: unknown, b: unknown): boolean | undefined {
   return true;
 }
 
+/** Whether two values certainly have the same canonical JSON (false when only canonical JSON could tell). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return jsonEqual(a, b) === true;
+}
+
 /**
  * Field-level differences between what is declared and what was observed. Only the keys of
  * `desired` are compared: a field the user did not declare is not managed. Pure.

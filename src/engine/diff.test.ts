@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, type Attributes, type JsonValue } from '../core/index.js';
-import { diffAttributes } from './diff.js';
+import { canonicalJson, hashOf, type Attributes, type JsonValue } from '../core/index.js';
+import { diffAttributes, sameJson } from './diff.js';
 
 /** Pairs of values, each with whether their canonical JSON is the same. */
 const CASES: readonly (readonly [JsonValue, JsonValue, string])[] = [
@@ -31,5 +31,21 @@ describe('diffAttributes compares values by their canonical JSON', () => {
   it('ignores members whose value is undefined, as JSON does', () => {
     const withUndefined = { a: 1, b: undefined } as unknown as JsonValue;
     expect(diffAttributes({ field: { a: 1 } }, { field: withUndefined }, {})).toEqual([]);
+  });
+});
+
+describe('sameJson', () => {
+  // A verified change reuses its intent's hash when sameJson says what it found is what it intended.
+  it.each(CASES)('%j vs %j: %s', (a, b) => {
+    const same = hashOf(a) === hashOf(b);
+    expect(sameJson(a, b)).toBe(same);
+    expect(sameJson(b, a)).toBe(same);
+  });
+
+  it('says no when only canonical JSON could tell, never yes for values that hash differently', () => {
+    expect(sameJson(Number.NaN, Number.NaN)).toBe(false);
+    expect(sameJson(new Date(0), new Date(0))).toBe(false);
+    expect(sameJson({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+    expect(hashOf({ a: 1, b: undefined })).toBe(hashOf({ a: 1 }));
   });
 });

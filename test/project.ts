@@ -36,6 +36,18 @@ export async function makeProject(files: Readonly<Record<string, string>>): Prom
   return dir;
 }
 
+/** A fresh empty directory (`prefix` and random letters), removed after the test file as projects are. */
+export async function makeTempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.add(dir);
+  return dir;
+}
+
+/** Has a directory something else made (a command under test) removed after the test file too. */
+export function removeAfterFile(dir: string): void {
+  made.add(dir);
+}
+
 /** Removes every project directory made so far: each holds an embedded store of 10-30 MB. */
 export async function removeMadeProjects(): Promise<void> {
   const dirs = [...made];

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadKeyring, open, secretAad } from '../../secrets/index.js';
 import { openStoreWithClient } from '../../store/open-store.js';
 import { filesUnder } from '../../../test/files.js';
+import { removeAfterFile } from '../../../test/project.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -22,6 +23,8 @@ describe('the quickstart demo', () => {
     expect(code, output.slice(-2000)).toBe(0);
     const project = /project copied to (\S+)/.exec(output)?.[1];
     expect(project).toBeDefined();
+    // The demo leaves its project for a user to look at; a test run does not.
+    removeAfterFile(project!);
 
     // Every secret the demo's store holds, decrypted with the key file the demo's init created.
     const keyring = await loadKeyring(join(project!, '.steward'), {});

@@ -1,11 +1,10 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { TEST_PASSWORD_ENV, uniqueName } from '../../../test/fixtures.js';
 import { autonomyYaml, instanceIn, startAgent, storeUrl } from '../../../test/agent-support.js';
 import { sql } from '../../../test/identities.js';
-import { makeProject, projectEnv, roleYaml, runCli, waitFor, writeProject, type CliResult } from '../../../test/project.js';
+import { makeProject, makeTempDir, projectEnv, roleYaml, runCli, waitFor, writeProject, type CliResult } from '../../../test/project.js';
 import { filesUnder } from '../../../test/files.js';
 
 /** The shared test server (through `database`), its administrator's password kept in Secret/admin-password. */
@@ -99,7 +98,7 @@ describe('PostgresInstance.password as {secretRef: NAME}', () => {
     expect((JSON.parse(again.stdout) as { changes: { action: string }[] }).changes.filter((c) => c.action !== 'no-op')).toEqual([]);
 
     // import connects through the same instance.
-    const out = await mkdtemp(join(tmpdir(), 'steward-import-'));
+    const out = await makeTempDir('steward-import-');
     const imported = await cli(['import', 'postgres', '--instance', 'main', '--database', database, '--out', out, '--json']);
     expect(imported.code, imported.stderr).toBe(0);
     expect(await readFile(join(out, 'roles.yaml'), 'utf8')).toContain(role);

@@ -30,8 +30,7 @@ const made = new Set<string>();
 
 /** A fresh project directory holding the given files (paths relative to it), removed after the test file. */
 export async function makeProject(files: Readonly<Record<string, string>>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'steward-project-'));
-  made.add(dir);
+  const dir = await makeTempDir('steward-project-');
   await writeProject(dir, files);
   return dir;
 }
@@ -39,7 +38,7 @@ export async function makeProject(files: Readonly<Record<string, string>>): Prom
 /** A fresh empty directory (`prefix` and random letters), removed after the test file as projects are. */
 export async function makeTempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  made.add(dir);
+  removeAfterFile(dir);
   return dir;
 }
 

@@ -21,9 +21,15 @@ export interface AuditRow {
   readonly detail: string | null;
   readonly prevHash: string;
   readonly hash: string;
+  /**
+   * The addresses a batch's entry names, kept beside it for lookups by address (migration 11);
+   * null for any other entry. Not hashed: verification checks it against the detail. Absent where
+   * the entry was not read from the store (an exported file).
+   */
+  readonly addresses?: readonly string[] | null;
 }
 
-export type AuditRowContent = Omit<AuditRow, 'hash'>;
+export type AuditRowContent = Omit<AuditRow, 'hash' | 'addresses'>;
 
 /** Characters JSON.stringify escapes (and lone surrogates): anything else is copied as is. */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;

@@ -216,6 +216,31 @@ describe.each(backends(inject('pg')))('audit log on the $name backend', (backend
     });
   });
 
+  it("finds a batch's entry by each address it names, and an edit of those addresses", async () => {
+    await withLog(3, async (store, client) => {
+      const odd = 'PostgresRole/we"ird \\ {a,b}';
+      const batch = await store.audit.append(
+        input(4, { action: 'intents', address: null, detail: { intents: [{ address: 'PostgresRole/r1' }, { address: odd }, { address: 'PostgresRole/r9' }] } }),
+      );
+      const seqs = async (address: string) => (await store.audit.list({ address })).map((e) => e.seq);
+      expect(await seqs('PostgresRole/r1')).toEqual([1, batch.seq]);
+      expect(await seqs(odd)).toEqual([batch.seq]);
+      expect(await seqs('PostgresRole/r9')).toEqual([batch.seq]);
+      expect(await seqs('PostgresRole/r{')).toEqual([]);
+      expect((await store.audit.verify()).ok).toBe(true);
+
+      // The addresses are kept beside the entry, outside its hash: dropping one hides the entry
+      // from lookups by that address, and verification reports it.
+      await tamper(client, `UPDATE steward.audit_log SET addresses = '{PostgresRole/r1,PostgresRole/r9}' WHERE seq = ${batch.seq}`);
+      expect(await seqs(odd)).toEqual([]);
+      const report = await store.audit.verify();
+      expect(report).toMatchObject({ ok: false, problems: [{ seq: batch.seq, problem: 'edited' }] });
+      expect(report.problems[0]?.message).toMatch(/addresses kept for lookups/);
+      // Only a batch's entry has them.
+      await expect(tamper(client, `UPDATE steward.audit_log SET addresses = '{}' WHERE seq = 1`)).rejects.toThrow(/audit_log_addresses_of_batches/);
+    });
+  });
+
   it('lists entries oldest first, filtered by address, run, position and count', async () => {
     await withLog(12, async (store) => {
       const byAddress = await store.audit.list({ address: 'PostgresRole/r1' });

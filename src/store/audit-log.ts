@@ -2,7 +2,7 @@ import { StewardError, errorMessage } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
 import type { JsonValue } from '../core/resource.js';
 import { auditHash, auditJson, type AuditRow } from './audit-hash.js';
-import { afterSeqOfLast, fetchAuditPage, fetchAuditPageFast } from './audit-pages.js';
+import { afterSeqOfLast, fetchAuditPage, fetchAuditPageFast, indexedAddresses } from './audit-pages.js';
 import { AuditChainChecker, type AuditHead } from './audit-verify.js';
 import { toJsonValue } from './json.js';
 import type { SqlClient, SqlParam, SqlQueryable } from './sql-client.js';
@@ -48,7 +48,10 @@ function chainEntry(input: AuditInput, seq: number, prevHash: string): { readonl
   const hash = auditHash(stored);
   return {
     entry: { seq, time, actor, runId, address, action, beforeHash, afterHash, outcome, error, detail, prevHash, hash },
-    row: { seq, time, actor, runId, address, action, beforeHash, afterHash, outcome, error, detail: stored.detail, prevHash, hash },
+    row: {
+      seq, time, actor, runId, address, action, beforeHash, afterHash, outcome, error, detail: stored.detail, prevHash, hash,
+      addresses: indexedAddresses({ action, address, detail }),
+    },
   };
 }
 
@@ -94,26 +97,34 @@ export async function appendAuditEntries(tx: SqlQueryable, inputs: readonly Audi
   // (text stays exact).
   const moveHead = 'UPDATE steward.audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1';
   if (rows.length === 1) {
+    const row = rows[0]!;
     await tx.query(
       `WITH appended AS (
          INSERT INTO steward.audit_log (seq, "time", actor, run_id, address, action, before_hash, after_hash, outcome,
-                                        error, detail, prev_hash, hash)
-         VALUES ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15))
+                                        error, detail, prev_hash, hash, addresses)
+         VALUES ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::text[]))
        ${moveHead}`,
-      [seq, prevHash, ...values(rows[0]!)],
+      [seq, prevHash, ...values(row), textArray(row.addresses)],
     );
   } else {
     await tx.query(
       `WITH appended AS (
          INSERT INTO steward.audit_log (seq, "time", actor, run_id, address, action, before_hash, after_hash, outcome,
-                                        error, detail, prev_hash, hash)
-         SELECT (r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8, r->>9, r->>10, r->>11, r->>12
+                                        error, detail, prev_hash, hash, addresses)
+         SELECT (r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8, r->>9, r->>10, r->>11, r->>12,
+                CASE WHEN jsonb_typeof(r->13) = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(r->13)) END
            FROM jsonb_array_elements($3::jsonb) AS r)
        ${moveHead}`,
-      [seq, prevHash, JSON.stringify(rows.map(values))],
+      [seq, prevHash, JSON.stringify(rows.map((r) => [...values(r), r.addresses ?? null]))],
     );
   }
   return entries;
+}
+
+/** A text[] parameter, as PostgreSQL's array input reads it: every element quoted, quotes and backslashes escaped. */
+function textArray(items: readonly string[] | null | undefined): string | null {
+  if (items === null || items === undefined) return null;
+  return `{${items.map((item) => `"${item.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 }
 
 async function readHead(q: SqlQueryable): Promise<AuditHead | undefined> {
@@ -135,7 +146,8 @@ function decodeEntry(row: AuditRow): AuditEntry {
       throw new StewardError('audit-tampered', `audit entry ${row.seq} has a detail that is not JSON`);
     }
   }
-  return { ...row, outcome: row.outcome as AuditOutcome, detail };
+  const { seq, time, actor, runId, address, action, beforeHash, afterHash, error, prevHash, hash } = row;
+  return { seq, time, actor, runId, address, action, beforeHash, afterHash, outcome: row.outcome as AuditOutcome, error, detail, prevHash, hash };
 }
 
 /** Reads fail as `store-unavailable` unless they already say more (e.g. `audit-tampered`). */

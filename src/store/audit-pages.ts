@@ -30,11 +30,20 @@ export function batchIntentAddresses(entry: Pick<AuditEntry, 'action' | 'address
 }
 
 /**
+ * What the `addresses` column holds for an entry (migration 11): the addresses a batch's entry
+ * names (none when its detail lists no intents), null for any other entry.
+ */
+export function indexedAddresses(entry: Pick<AuditEntry, 'action' | 'address' | 'detail'>): readonly string[] | null {
+  if (entry.action !== BATCH_INTENTS_ACTION || entry.address !== null) return null;
+  return batchIntentAddresses(entry) ?? [];
+}
+
+/**
  * Entries about the address in parameter `p` (every entry when it is NULL): those naming it, and
- * the batch intents entries listing it, found through their index (migration 8).
+ * the batch intents entries listing it, found through the index of their addresses (migration 11).
  */
 const aboutAddress = (p: string): string =>
-  `(${p}::text IS NULL OR address = ${p} OR (action = '${BATCH_INTENTS_ACTION}' AND address IS NULL AND steward.audit_intent_addresses(detail) @> ARRAY[${p}::text]))`;
+  `(${p}::text IS NULL OR address = ${p} OR (addresses IS NOT NULL AND addresses @> ARRAY[${p}::text]))`;
 
 /**
  * One page of entries in seq order. The page comes back as a single JSON text built by the
@@ -44,7 +53,7 @@ const aboutAddress = (p: string): string =>
 export async function fetchAuditPage(q: SqlQueryable, page: AuditPageQuery): Promise<readonly AuditRow[]> {
   const [result] = await q.query<{ page: string | null }>(
     `SELECT json_agg(json_build_array(seq, "time", actor, run_id, address, action, before_hash, after_hash,
-                                      outcome, error, detail, prev_hash, hash))::text AS page
+                                      outcome, error, detail, prev_hash, hash, addresses))::text AS page
        FROM (SELECT * FROM steward.audit_log
               WHERE seq > $1
                 AND ($2::bigint IS NULL OR seq <= $2)
@@ -91,7 +100,7 @@ const fromNullable = (field: string): string | null => (field === '' ? null : fi
  * The same page as {@link fetchAuditPage} (without filters), in a cheaper encoding: the database
  * joins columns with U+001F and rows with U+001E, which costs it about a third of building JSON.
  * The page is only accepted if it splits into exactly the row count the database reports, each
- * of exactly 13 fields: a value containing a separator breaks that, and the page is then fetched
+ * of exactly 14 fields: a value containing a separator breaks that, and the page is then fetched
  * again as JSON. Used to stream the whole log (verify, export).
  */
 export async function fetchAuditPageFast(
@@ -102,7 +111,8 @@ export async function fetchAuditPageFast(
     `SELECT count(*)::int AS n,
             string_agg(concat_ws(E'\\x1f', seq, "time", actor, ${nullable('run_id')}, ${nullable('address')}, action,
                                  ${nullable('before_hash')}, ${nullable('after_hash')}, outcome, ${nullable('error')},
-                                 ${nullable('detail')}, prev_hash, hash), E'\\x1e') AS page
+                                 ${nullable('detail')}, prev_hash, hash, coalesce('=' || array_to_json(addresses)::text, '')),
+                       E'\\x1e') AS page
        FROM (SELECT * FROM steward.audit_log
               WHERE seq > $1 AND ($2::bigint IS NULL OR seq <= $2)
               ORDER BY seq
@@ -116,7 +126,8 @@ export async function fetchAuditPageFast(
     for (const record of records) {
       const f = record.split(FIELD);
       const seq = Number(f[0]);
-      if (f.length !== 13 || !Number.isSafeInteger(seq)) break;
+      const addresses = f.length === 14 ? addressesField(f[13]!) : undefined;
+      if (addresses === undefined || !Number.isSafeInteger(seq)) break;
       rows.push({
         seq,
         time: f[1]!,
@@ -131,6 +142,7 @@ export async function fetchAuditPageFast(
         detail: fromNullable(f[10]!),
         prevHash: f[11]!,
         hash: f[12]!,
+        addresses,
       });
     }
   }
@@ -148,10 +160,23 @@ function inSeqOrder(rows: AuditRow[]): AuditRow[] {
 
 const isText = (value: unknown): value is string => typeof value === 'string';
 const isTextOrNull = (value: unknown): value is string | null => value === null || typeof value === 'string';
+const isAddresses = (value: unknown): value is readonly string[] | null => value === null || (Array.isArray(value) && value.every(isText));
+
+/** The `addresses` field of a fast page ('' for NULL, else '=' and a JSON array); undefined when it is neither. */
+function addressesField(field: string): readonly string[] | null | undefined {
+  if (field === '') return null;
+  if (!field.startsWith('=')) return undefined;
+  try {
+    const value: unknown = JSON.parse(field.slice(1));
+    return Array.isArray(value) && value.every(isText) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function decodeRow(value: unknown): AuditRow {
-  if (!Array.isArray(value) || value.length !== 13) throw malformed('an entry is not a 13-column tuple');
-  const [seq, time, actor, runId, address, action, beforeHash, afterHash, outcome, error, detail, prevHash, hash] =
+  if (!Array.isArray(value) || value.length !== 14) throw malformed('an entry is not a 14-column tuple');
+  const [seq, time, actor, runId, address, action, beforeHash, afterHash, outcome, error, detail, prevHash, hash, addresses] =
     value as unknown[];
   if (
     typeof seq !== 'number' ||
@@ -166,9 +191,10 @@ function decodeRow(value: unknown): AuditRow {
     !isTextOrNull(error) ||
     !isTextOrNull(detail) ||
     !isText(prevHash) ||
-    !isText(hash)
+    !isText(hash) ||
+    !isAddresses(addresses)
   ) {
     throw malformed(`entry ${String(seq)} has a column of an unexpected type`);
   }
-  return { seq, time, actor, runId, address, action, beforeHash, afterHash, outcome, error, detail, prevHash, hash };
+  return { seq, time, actor, runId, address, action, beforeHash, afterHash, outcome, error, detail, prevHash, hash, addresses };
 }

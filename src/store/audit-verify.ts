@@ -1,10 +1,29 @@
+import type { JsonValue } from '../core/resource.js';
 import { GENESIS_HASH, auditHash, type AuditRow } from './audit-hash.js';
+import { BATCH_INTENTS_ACTION, indexedAddresses } from './audit-pages.js';
 import type { AuditProblem, AuditVerification } from './types.js';
 
 /** The recorded end of the chain (`steward.audit_head`), or undefined if that row is gone. */
 export interface AuditHead {
   readonly lastSeq: number;
   readonly lastHash: string;
+}
+
+/** What an entry's `addresses` must hold (see `indexedAddresses`); only a batch's entry has its detail parsed. */
+function addressesNamedBy(row: AuditRow): readonly string[] | null {
+  if (row.action !== BATCH_INTENTS_ACTION || row.address !== null) return null;
+  let detail: JsonValue | null = null;
+  try {
+    detail = row.detail === null ? null : (JSON.parse(row.detail) as JsonValue);
+  } catch {
+    // Unreadable text names no addresses.
+  }
+  return indexedAddresses({ action: row.action, address: row.address, detail });
+}
+
+function sameAddresses(stored: readonly string[] | null, named: readonly string[] | null): boolean {
+  if (stored === null || named === null) return stored === named;
+  return stored.length === named.length && stored.every((address, i) => address === named[i]);
 }
 
 /** How far (in seqs) to look for where a moved entry came from. */
@@ -72,6 +91,14 @@ export class AuditChainChecker {
               message: `entry ${previous.seq} was replaced (its hash was recomputed): entry ${row.seq} links to a different entry`,
             },
       );
+    }
+    // Not part of the hash: an edit here would hide the entry from lookups by address.
+    if (!flagged && row.addresses !== undefined && !sameAddresses(row.addresses, addressesNamedBy(row))) {
+      this.#problems.push({
+        seq: row.seq,
+        problem: 'edited',
+        message: `entry ${row.seq} was edited: the addresses kept for lookups by address are not those its detail names`,
+      });
     }
     this.#previous = { seq: row.seq, hash: row.hash, flagged };
   }

@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { StewardError } from '../core/errors.js';
-import { MIGRATIONS } from './migrations.js';
+import { canonicalJson } from '../core/hash.js';
+import { GENESIS_HASH, auditHash, type AuditRowContent } from './audit-hash.js';
+import { MIGRATIONS, migrate } from './migrations.js';
 import { openStore } from './open-store.js';
 import type { OpenedStore } from './open-store.js';
+import { openPgClient } from './pg-client.js';
 import { backends, type StoreSite } from './test-support/backends.js';
 import type { StateRecordInput, Store } from './types.js';
 
@@ -406,6 +409,50 @@ describe('embedded store files', () => {
       }
     } finally {
       await rm(projectDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(backends(inject('pg')).filter((b) => b.name === 'postgres'))('store schema upgrades on the $name backend', (backend) => {
+  afterAll(() => backend.dispose());
+
+  it("gives batch entries written before migration 11 the addresses their details name", async () => {
+    const site = await backend.site();
+    const old = openPgClient(site.databaseUrl!, 'steward-test');
+    try {
+      await migrate(old, MIGRATIONS.filter((m) => m.version < 11));
+      // A batch's pending entry and one outcome, chained, as that schema stored them.
+      const contents: AuditRowContent[] = [];
+      const entry = (fields: Omit<AuditRowContent, 'seq' | 'prevHash' | 'time' | 'actor' | 'runId' | 'beforeHash' | 'afterHash' | 'error'>): void => {
+        const prevHash = contents.length === 0 ? GENESIS_HASH : auditHash(contents.at(-1)!);
+        contents.push({ seq: contents.length + 1, time: '2026-01-01T00:00:00.000Z', actor: 'alice', runId: null, beforeHash: null, afterHash: null, error: null, prevHash, ...fields });
+      };
+      entry({ address: null, action: 'intents', outcome: 'pending', detail: canonicalJson({ group: 'g', intents: [{ address: 'PostgresRole/a' }, { address: 'PostgresRole/b' }] }) });
+      entry({ address: 'PostgresRole/a', action: 'create', outcome: 'failed', detail: null });
+      for (const c of contents) {
+        await old.query(
+          `INSERT INTO steward.audit_log (seq, "time", actor, run_id, address, action, before_hash, after_hash, outcome, error, detail, prev_hash, hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          [c.seq, c.time, c.actor, c.runId, c.address, c.action, c.beforeHash, c.afterHash, c.outcome, c.error, c.detail, c.prevHash, auditHash(c)],
+        );
+      }
+      await old.query('UPDATE steward.audit_head SET last_seq = 2, last_hash = $1 WHERE id = 1', [auditHash(contents[1]!)]);
+    } finally {
+      await old.close();
+    }
+
+    const { store, client } = await site.open();
+    try {
+      expect(await client.query('SELECT seq::int AS seq, addresses FROM steward.audit_log ORDER BY seq')).toEqual([
+        { seq: 1, addresses: ['PostgresRole/a', 'PostgresRole/b'] },
+        { seq: 2, addresses: null },
+      ]);
+      const seqs = async (address: string) => (await store.audit.list({ address })).map((e) => e.seq);
+      expect(await seqs('PostgresRole/a')).toEqual([1, 2]);
+      expect(await seqs('PostgresRole/b')).toEqual([1]);
+      expect(await store.audit.verify()).toEqual({ ok: true, entries: 2, problems: [] });
+    } finally {
+      await store.close();
     }
   });
 });

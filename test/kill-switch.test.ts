@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
+import { BATCH_SIZE } from '../src/engine/apply.js';
 import { uniqueName } from './fixtures.js';
 import { adminClient, instanceYaml, makeProject, projectEnv, roleYaml, runCli, startCli, waitFor } from './project.js';
 import { blockRole, stewardIsWaiting } from './role-locks.js';
@@ -49,15 +50,15 @@ async function stateDatabase(): Promise<{ url: string; query<T extends object>(s
 
 describe('kill switch across processes', () => {
   it('on a PostgreSQL store, a pause from another process holds back every mutation started more than 1 s after it commits', async () => {
-    // Apply sends creates and updates of one kind in batches of BATCH_SIZE (200): 450 updates are
-    // three batches, run one after the other at parallelism 1.
-    const count = 450;
+    // Apply sends creates and updates of one kind in batches of BATCH_SIZE: two and a quarter
+    // batches' worth of updates are three batches, run one after the other at parallelism 1.
+    const count = 2 * BATCH_SIZE + BATCH_SIZE / 4;
     const { dir, roles, drop } = await rolesToUpdate(count);
     const state = await stateDatabase();
     const env = projectEnv({ STEWARD_DATABASE_URL: state.url });
     // A role of the second batch is held by an open transaction, so that batch waits and the apply
     // cannot finish before the pause lands; the first batch is done by then, the third not started.
-    const blocked = roles[300]!;
+    const blocked = roles[BATCH_SIZE + BATCH_SIZE / 2]!;
     const block = await blockRole(blocked);
     const apply = startCli(['-C', dir, '--parallelism', '1', 'apply', '--auto-approve'], env);
     let stdout = '';
@@ -66,7 +67,7 @@ describe('kill switch across processes', () => {
     try {
       const started = async (): Promise<number> =>
         Number((await state.query<{ n: string }>(`SELECT count(*) AS n FROM (${RECORDED_INTENTS}) i`))[0]?.n ?? 0);
-      await waitFor(async () => (await started().catch(() => 0)) > 200, 'the apply to be in its second batch');
+      await waitFor(async () => (await started().catch(() => 0)) > BATCH_SIZE, 'the apply to be in its second batch');
       const paused = await runCli(['-C', dir, 'pause', '--reason', 'incident 42: stop everything'], { env });
       expect(paused.stderr).toBe('');
       expect(paused.code).toBe(0);

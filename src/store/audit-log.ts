@@ -94,17 +94,18 @@ export async function appendAuditEntries(tx: SqlQueryable, inputs: readonly Audi
   }
   const values = (r: AuditRow): SqlParam[] => [r.seq, r.time, r.actor, r.runId, r.address, r.action, r.beforeHash, r.afterHash, r.outcome, r.error, r.detail, r.prevHash, r.hash];
   // The rows and the head's move in one statement. Several rows travel as one JSON array of arrays
-  // (text stays exact).
+  // (text stays exact). A batch entry's addresses travel as a JSON array either way.
   const moveHead = 'UPDATE steward.audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1';
+  const addressesFrom = (json: string): string => `CASE WHEN jsonb_typeof(${json}) = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(${json})) END`;
   if (rows.length === 1) {
     const row = rows[0]!;
     await tx.query(
       `WITH appended AS (
          INSERT INTO steward.audit_log (seq, "time", actor, run_id, address, action, before_hash, after_hash, outcome,
                                         error, detail, prev_hash, hash, addresses)
-         VALUES ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::text[]))
+         VALUES ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, ${addressesFrom('$16::jsonb')}))
        ${moveHead}`,
-      [seq, prevHash, ...values(row), textArray(row.addresses)],
+      [seq, prevHash, ...values(row), JSON.stringify(row.addresses ?? null)],
     );
   } else {
     await tx.query(
@@ -112,19 +113,13 @@ export async function appendAuditEntries(tx: SqlQueryable, inputs: readonly Audi
          INSERT INTO steward.audit_log (seq, "time", actor, run_id, address, action, before_hash, after_hash, outcome,
                                         error, detail, prev_hash, hash, addresses)
          SELECT (r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8, r->>9, r->>10, r->>11, r->>12,
-                CASE WHEN jsonb_typeof(r->13) = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(r->13)) END
+                ${addressesFrom('r->13')}
            FROM jsonb_array_elements($3::jsonb) AS r)
        ${moveHead}`,
       [seq, prevHash, JSON.stringify(rows.map((r) => [...values(r), r.addresses ?? null]))],
     );
   }
   return entries;
-}
-
-/** A text[] parameter, as PostgreSQL's array input reads it: every element quoted, quotes and backslashes escaped. */
-function textArray(items: readonly string[] | null | undefined): string | null {
-  if (items === null || items === undefined) return null;
-  return `{${items.map((item) => `"${item.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 }
 
 async function readHead(q: SqlQueryable): Promise<AuditHead | undefined> {

@@ -21,9 +21,12 @@ export interface AuditPageQuery {
  */
 export const BATCH_INTENTS_ACTION = 'intents';
 
+/** Whether an entry is a batch's intents entry (one that names its addresses in its detail). */
+export const isBatchEntry = (entry: Pick<AuditEntry, 'action' | 'address'>): boolean => entry.action === BATCH_INTENTS_ACTION && entry.address === null;
+
 /** The addresses a batch's intents entry names, in its order; undefined for any other entry. */
 export function batchIntentAddresses(entry: Pick<AuditEntry, 'action' | 'address' | 'detail'>): readonly string[] | undefined {
-  if (entry.action !== BATCH_INTENTS_ACTION || entry.address !== null || !isJsonObject(entry.detail)) return undefined;
+  if (!isBatchEntry(entry) || !isJsonObject(entry.detail)) return undefined;
   const intents = entry.detail['intents'];
   if (!Array.isArray(intents)) return undefined;
   return intents.map((i) => (isJsonObject(i) && typeof i['address'] === 'string' ? i['address'] : ''));
@@ -34,8 +37,7 @@ export function batchIntentAddresses(entry: Pick<AuditEntry, 'action' | 'address
  * names (none when its detail lists no intents), null for any other entry.
  */
 export function indexedAddresses(entry: Pick<AuditEntry, 'action' | 'address' | 'detail'>): readonly string[] | null {
-  if (entry.action !== BATCH_INTENTS_ACTION || entry.address !== null) return null;
-  return batchIntentAddresses(entry) ?? [];
+  return isBatchEntry(entry) ? (batchIntentAddresses(entry) ?? []) : null;
 }
 
 /**
@@ -168,7 +170,7 @@ function addressesField(field: string): readonly string[] | null | undefined {
   if (!field.startsWith('=')) return undefined;
   try {
     const value: unknown = JSON.parse(field.slice(1));
-    return Array.isArray(value) && value.every(isText) ? value : undefined;
+    return value !== null && isAddresses(value) ? value : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../core/resource.js';
 import { GENESIS_HASH, auditHash, type AuditRow } from './audit-hash.js';
-import { BATCH_INTENTS_ACTION, indexedAddresses } from './audit-pages.js';
+import { indexedAddresses, isBatchEntry } from './audit-pages.js';
 import type { AuditProblem, AuditVerification } from './types.js';
 
 /** The recorded end of the chain (`steward.audit_head`), or undefined if that row is gone. */
@@ -11,7 +11,7 @@ export interface AuditHead {
 
 /** What an entry's `addresses` must hold (see `indexedAddresses`); only a batch's entry has its detail parsed. */
 function addressesNamedBy(row: AuditRow): readonly string[] | null {
-  if (row.action !== BATCH_INTENTS_ACTION || row.address !== null) return null;
+  if (!isBatchEntry(row)) return null;
   let detail: JsonValue | null = null;
   try {
     detail = row.detail === null ? null : (JSON.parse(row.detail) as JsonValue);

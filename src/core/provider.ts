@@ -44,6 +44,13 @@ export type BatchChange =
 export interface BatchCapability {
   /** Whether creates and updates of `kind` can go in a batch. */
   accepts(kind: string): boolean;
+  /**
+   * Where a change of `kind` with this spec works, if the provider can tell: changes of equal
+   * locality touch the same objects (for a PostgreSQL grant, its schema), and nearby localities
+   * sort next to each other. A batch is then made of nearby changes, and verifying it reads fewer
+   * objects. Only the order in which ready changes are batched depends on it.
+   */
+  locality?(kind: string, spec: unknown): string;
   apply(kind: string, changes: readonly BatchChange[]): Promise<void>;
 }
 

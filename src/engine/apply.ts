@@ -11,6 +11,7 @@ import {
   type ProviderSession,
   type ResourceAddress,
 } from '../core/index.js';
+import { BatchQueues } from './batch-queues.js';
 import { diffAttributes, sameJson } from './diff.js';
 import type { PlanResult } from './planner.js';
 import type { PriorRecord } from './prior.js';
@@ -98,18 +99,15 @@ export async function applyPlan(plan: PlanResult, ctx: ApplyContext): Promise<Ap
       else dependants.set(d, [change]);
     }
   }
-  // Ready changes in the order they became ready, and the same ones by batch key. Moving indexes
+  // Ready changes in the order they became ready, and the same ones by batch key. Moving an index
   // instead of shift(): shift moves every remaining element, and thousands can be ready at once.
   const ready: PlannedChange[] = [];
   let next = 0;
-  const batchQueues = new Map<string, { readonly items: PlannedChange[]; next: number }>();
+  const batchQueues = new BatchQueues();
   const enqueue = (change: PlannedChange): void => {
     ready.push(change);
     const key = batchKey(change);
-    if (key === undefined) return;
-    const queue = batchQueues.get(key);
-    if (queue) queue.items.push(change);
-    else batchQueues.set(key, { items: [change], next: 0 });
+    if (key !== undefined) batchQueues.add(key, change);
   };
   for (const change of actionable) if (waitingOn.get(change.address) === 0) enqueue(change);
 
@@ -139,18 +137,17 @@ export async function applyPlan(plan: PlanResult, ctx: ApplyContext): Promise<Ap
       if (left === 0 && byAddress.has(dependant.address)) enqueue(dependant);
     }
   };
-  /** Takes up to `limit` more ready changes that can share a batch with `first`. */
-  const batchMates = (first: PlannedChange, limit: number): PlannedChange[] => {
+  /** Takes up to `limit` more ready changes that can share a batch with `first`, nearest first when `batch` can tell. */
+  const batchMates = (first: PlannedChange, limit: number, batch: BatchCapability): PlannedChange[] => {
     const key = batchKey(first);
-    const queue = key === undefined ? undefined : batchQueues.get(key);
-    const mates: PlannedChange[] = [];
-    while (queue !== undefined && queue.next < queue.items.length && mates.length < limit && !ctx.signal?.aborted) {
-      const change = queue.items[queue.next++]!;
-      if (change === first || !byAddress.delete(change.address)) continue;
+    if (key === undefined || ctx.signal?.aborted) return [];
+    const claim = (change: PlannedChange): boolean => {
+      if (!byAddress.delete(change.address)) return false;
       ctx.onEvent?.({ type: 'start', change });
-      mates.push(change);
-    }
-    return mates;
+      return true;
+    };
+    const locality = batch.locality?.bind(batch);
+    return batchQueues.take(key, first, limit, claim, locality && ((change) => locality(change.kind, change.desired!.spec)));
   };
   const runUnit = async (first: PlannedChange): Promise<void> => {
     const started = Date.now();
@@ -164,7 +161,7 @@ export async function applyPlan(plan: PlanResult, ctx: ApplyContext): Promise<Ap
     }
     const batch = session.batch;
     if (batchKey(first) !== undefined && batch !== undefined && batch.accepts(first.kind) && ctx.recorder.recordIntents && ctx.recorder.completeIntents) {
-      await runBatch([first, ...batchMates(first, BATCH_SIZE - 1)], session, batch, ctx, priorByAddress, finish);
+      await runBatch([first, ...batchMates(first, BATCH_SIZE - 1, batch)], session, batch, ctx, priorByAddress, finish);
       return;
     }
     try {

@@ -128,6 +128,7 @@ function scriptText(script: Script): string {
 export function batchCapability(conn: InstanceConnection, handlerFor: (kind: string) => KindHandler): BatchCapability {
   return {
     accepts: (kind) => BATCHABLE.has(kind),
+    locality: (kind, spec) => handlerFor(kind).locality?.(spec) ?? '',
     async apply(kind: string, changes: readonly BatchChange[]): Promise<void> {
       if (!BATCHABLE.has(kind)) throw notBatchable(`${kind} is not batched`);
       const handler = handlerFor(kind);

@@ -52,13 +52,18 @@ function to(spec: PostgresDefaultPrivilegesSpec): string {
   return isPublic(spec.grantee) ? 'PUBLIC' : ident(spec.grantee);
 }
 
+/** The catalog object default privileges lock: their owner's default ACLs in the database. */
+function lockKey(spec: PostgresDefaultPrivilegesSpec): string {
+  return `default-acl:${spec.database}/${spec.owner}`;
+}
+
 async function converge(conn: InstanceConnection, resource: DesiredResource, observedTokens: readonly string[]): Promise<void> {
   const spec = resource.spec as PostgresDefaultPrivilegesSpec;
   const desired = expandTokens(defaultPrivilegeTokens(spec), full(spec, conn.serverVersion));
   const observed: PrivilegeMap = expandTokens(observedTokens, full(spec, conn.serverVersion));
   const delta = privilegeDelta(desired, observed, spec.mode === 'authoritative');
   await conn.database(spec.database).transaction(async (query) => {
-    await lockCatalogObjects(query, [`default-acl:${spec.database}/${spec.owner}`]);
+    await lockCatalogObjects(query, [lockKey(spec)]);
     if (delta.revoke.length) await query(`${prefix(spec)} REVOKE ${delta.revoke.join(', ')} ON ${on(spec)} FROM ${to(spec)}`);
     if (delta.revokeOption.length) await query(`${prefix(spec)} REVOKE GRANT OPTION FOR ${delta.revokeOption.join(', ')} ON ${on(spec)} FROM ${to(spec)}`);
     if (delta.grant.length) await query(`${prefix(spec)} GRANT ${delta.grant.join(', ')} ON ${on(spec)} TO ${to(spec)}`);
@@ -68,6 +73,8 @@ async function converge(conn: InstanceConnection, resource: DesiredResource, obs
 
 export const defaultPrivilegesHandler: KindHandler = {
   kind: POSTGRES_DEFAULT_PRIVILEGES,
+  // Observing default privileges reads their owners' default ACLs.
+  locality: (spec) => lockKey(spec as PostgresDefaultPrivilegesSpec),
 
   observe: async (conn, requests) => {
     const found = new Map<string, ObservedResource>();

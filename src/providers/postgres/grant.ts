@@ -206,15 +206,12 @@ function list(privileges: readonly string[], columns?: string): string {
   return privileges.map((p) => (columns ? `${p} ${columns}` : p)).join(', ');
 }
 
-async function lockObjects(spec: PostgresGrantSpec, query: Query): Promise<void> {
+/** The catalog objects a grant's statements lock: its database, or the schemas it touches. */
+function lockKeys(spec: PostgresGrantSpec): readonly string[] {
   const on = spec.on;
-  const keys =
-    on.type === 'database'
-      ? [databaseLockKey(on.database)]
-      : on.type === 'schema'
-        ? (on.names ?? []).map((n) => schemaLockKey(on.database, n))
-        : [schemaLockKey(on.database, on.schema!)];
-  await lockCatalogObjects(query, keys);
+  if (on.type === 'database') return [databaseLockKey(on.database)];
+  if (on.type === 'schema') return (on.names ?? []).map((n) => schemaLockKey(on.database, n));
+  return [schemaLockKey(on.database, on.schema!)];
 }
 
 async function applyDelta(spec: PostgresGrantSpec, clause: { readonly clause: string; readonly columns?: string }, delta: PrivilegeDelta, query: Query): Promise<void> {
@@ -232,7 +229,7 @@ async function converge(conn: InstanceConnection, resource: DesiredResource, bef
   // Database-level grants are cluster catalog rows: the instance's own database reaches them.
   const db = conn.database(spec.on.type === 'database' ? conn.defaultDatabase : spec.on.database);
   await db.transaction(async (query) => {
-    await lockObjects(spec, query);
+    await lockCatalogObjects(query, lockKeys(spec));
     if (spec.on.all === true) {
       const to = granteeSql(spec.grantee);
       const missing = changes?.find((c) => c.field === 'missing' || c.field === 'privileges');
@@ -286,6 +283,8 @@ const GONE = new Set(['42P01', '42883', '42704', '3F000', '3D000']);
 
 export const grantHandler: KindHandler = {
   kind: POSTGRES_GRANT,
+  // Grants of one schema lock it, and verifying them reads its objects.
+  locality: (spec) => lockKeys(spec as PostgresGrantSpec)[0] ?? '',
 
   observe: async (conn, requests) => {
     const items = requests.filter((r) => r.spec !== null && typeof r.spec === 'object') as readonly { name: string; spec: PostgresGrantSpec }[];
@@ -351,7 +350,7 @@ export const grantHandler: KindHandler = {
     const db = conn.database(spec.on.type === 'database' ? conn.defaultDatabase : spec.on.database);
     try {
       await db.transaction(async (query) => {
-        await lockObjects(spec, query);
+        await lockCatalogObjects(query, lockKeys(spec));
         if (spec.on.all === true) {
           await query(`REVOKE ${authoritative ? 'ALL' : list(declared)} ON ${allClause(spec)} FROM ${to}`);
           return;

@@ -10,7 +10,6 @@ import {
 import type { DatabaseConnection, InstanceConnection } from './connection.js';
 import type { KindHandler } from './kind-handler.js';
 import { CATALOG_LOCK_NAMESPACE, CATALOG_LOCK_SQL } from './object-lock.js';
-import { literal } from './quote.js';
 
 /**
  * Kinds whose create and update are plain statements that may share a transaction with others of
@@ -103,19 +102,18 @@ function recordingConnection(conn: InstanceConnection, scripts: Map<string, Scri
   };
 }
 
-/** One change's transaction body: its catalog locks first, sorted (as every writer takes them), then its statements. */
-function scriptText(script: Script): string {
-  const locks = [...script.locks]
-    .sort()
-    .map((key) => `SELECT pg_advisory_xact_lock(hashtext(${literal(CATALOG_LOCK_NAMESPACE)}), hashtext(${literal(key)}))`);
-  return [...locks, ...script.statements].map((s) => `${s};`).join('\n');
+/** A batch's transactions bound for one database, and the catalog locks they need between them. */
+interface Message {
+  readonly locks: Set<string>;
+  readonly transactions: string[];
 }
 
 /**
  * Batches for the PostgreSQL provider: the handlers' statements for every change, each change in
- * a transaction of its own (its catalog locks first, then its statements), and all of a batch's
- * transactions for one database sent in a single message (lock_timeout applies as for any
- * statement of the session).
+ * a transaction of its own, and all of a batch's transactions for one database sent in a single
+ * message that holds the catalog locks of all of them from before the first to after the last
+ * (lock_timeout applies as for any statement of the session). With changes of nearby localities
+ * in a batch (see `locality`), that is a few locks for hundreds of changes.
  *
  * A transaction per change rather than one per batch: PostgreSQL slows down as one transaction
  * piles up catalog updates (the benchmark's script as one transaction takes seven times as long
@@ -132,7 +130,7 @@ export function batchCapability(conn: InstanceConnection, handlerFor: (kind: str
     async apply(kind: string, changes: readonly BatchChange[]): Promise<void> {
       if (!BATCHABLE.has(kind)) throw notBatchable(`${kind} is not batched`);
       const handler = handlerFor(kind);
-      const transactions = new Map<string, string[]>();
+      const messages = new Map<string, Message>();
       for (const change of changes) {
         if (change.resource.kind !== kind) throw notBatchable(`${change.resource.address} is not a ${kind}`);
         const scripts = new Map<string, Script>();
@@ -141,14 +139,18 @@ export function batchCapability(conn: InstanceConnection, handlerFor: (kind: str
         else await handler.update(recording, change.resource, change.changes);
         for (const [database, script] of scripts) {
           if (script.statements.length === 0) continue;
-          const list = transactions.get(database);
-          if (list === undefined) transactions.set(database, [scriptText(script)]);
-          else list.push(scriptText(script));
+          let message = messages.get(database);
+          if (message === undefined) {
+            message = { locks: new Set(), transactions: [] };
+            messages.set(database, message);
+          }
+          for (const key of script.locks) message.locks.add(key);
+          message.transactions.push(script.statements.map((s) => `${s};`).join('\n'));
         }
       }
       // Sorted by database, so two batches spanning the same databases go in the same order.
-      const databases = [...transactions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      for (const [database, texts] of databases) await conn.database(database).transactions(texts);
+      const databases = [...messages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const [database, { transactions, locks }] of databases) await conn.database(database).transactions(transactions, [...locks]);
     },
   };
 }

@@ -4,6 +4,7 @@ import type { DesiredResource } from '../../core/index.js';
 import { testEnv, testInstance, uniqueName } from '../../../test/fixtures.js';
 import { waitFor } from '../../../test/project.js';
 import { connectInstance } from './connection.js';
+import { CATALOG_LOCK_NAMESPACE, CATALOG_LOCK_SQL } from './object-lock.js';
 
 const conn = await connectInstance(testInstance() as DesiredResource<PostgresInstanceSpec>, { maxConnections: 1, lockTimeoutMs: 5_000 }, testEnv());
 afterAll(() => conn.close());
@@ -111,6 +112,74 @@ describe('messages of transactions to one database', () => {
       expect(await roles(names)).toEqual([names[1]]);
     } finally {
       await conn.query(`DROP ROLE IF EXISTS ${names.join(', ')}`);
+    }
+  });
+});
+
+describe('catalog locks held by a message', () => {
+  /** The advisory locks a session holds, as its pg_locks rows say. */
+  const HELD = "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()";
+  /** Fails its transaction unless the session holds exactly `n` advisory locks. */
+  const holding = (n: number): string =>
+    `DO $$ BEGIN IF (${HELD}) <> ${n} THEN RAISE EXCEPTION 'the message does not hold its % locks', ${n}; END IF; END $$`;
+
+  it('are held through every transaction of the message, and released after it, whether it succeeds or fails', async () => {
+    const names = ['lock_a', 'lock_b'].map(uniqueName) as [string, string];
+    const keys = [uniqueName('key_b'), uniqueName('key_a'), uniqueName('key_b')].map((k, i, all) => (i === 2 ? all[0]! : k));
+    try {
+      // Two distinct keys (one named twice): both held in the first transaction and in the last.
+      await conn.database('postgres').transactions([`${holding(2)};\nCREATE ROLE ${names[0]}`, `CREATE ROLE ${names[1]};\n${holding(2)}`], keys);
+      expect(await roles(names)).toEqual([...names].sort());
+      // One connection in the pool: this is the message's session, and it holds nothing now.
+      expect((await conn.query<{ n: number }>(HELD)).rows[0]?.n).toBe(0);
+
+      const failing = conn.database('postgres').transactions([`DROP ROLE ${names[0]}`, `ALTER ROLE ${names[1]} SET work_mem = 'not-a-size'`], keys);
+      await expect(failing).rejects.toThrow(/work_mem/);
+      expect(await roles(names)).toEqual([names[1]]);
+      expect((await conn.query<{ n: number }>(HELD)).rows[0]?.n).toBe(0);
+    } finally {
+      await conn.query(`DROP ROLE IF EXISTS ${names.join(', ')}`);
+    }
+  });
+
+  it('wait for a transaction holding one of them as a catalog write does, then go ahead', async () => {
+    const other = await connectInstance(testInstance() as DesiredResource<PostgresInstanceSpec>, { maxConnections: 1, lockTimeoutMs: 20_000 }, testEnv());
+    const observer = await connectInstance(testInstance() as DesiredResource<PostgresInstanceSpec>, { maxConnections: 1, lockTimeoutMs: 20_000 }, testEnv());
+    const name = uniqueName('lock_wait');
+    const key = uniqueName('lock_key');
+    let held!: () => void;
+    let release!: () => void;
+    const holds = new Promise<void>((r) => (held = r));
+    const released = new Promise<void>((r) => (release = r));
+    // A handler's catalog write: the same key, for its transaction only.
+    const writing = conn.transaction(async (query) => {
+      await query(CATALOG_LOCK_SQL, [CATALOG_LOCK_NAMESPACE, key]);
+      held();
+      await released;
+    });
+    try {
+      await holds;
+      const sent = other.database('postgres').transactions([`CREATE ROLE ${name}`], [key]);
+      await waitFor(async () => {
+        const { rows } = await observer.query<{ waiting: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2
+                            AND objid::text::bigint = (hashtext($1)::bigint & 4294967295)) AS waiting`,
+          [key],
+        );
+        return rows[0]?.waiting === true;
+      }, 'the message to wait for the lock');
+      // The test's one connection of `conn` is the writer's: the observer looks.
+      const exists = async (): Promise<boolean> => (await observer.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).rowCount === 1;
+      expect(await exists()).toBe(false);
+      release();
+      await writing;
+      await sent;
+      expect(await exists()).toBe(true);
+    } finally {
+      release();
+      await writing.catch(() => undefined);
+      await observer.query(`DROP ROLE IF EXISTS ${name}`);
+      await Promise.all([other.close(), observer.close()]);
     }
   });
 });

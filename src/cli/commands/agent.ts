@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { runAgent } from '../../agent/index.js';
-import { AgentMetrics, createLogger, createTracing, startMetricsServer, type MetricsServer } from '../../agent/observability/index.js';
+import type { MetricsServer } from '../../agent/observability/index.js';
 import { StewardError } from '../../core/index.js';
 import type { CommandContext } from '../context.js';
 import { parseDuration } from '../duration.js';
@@ -42,6 +41,11 @@ export function registerAgent(program: Command, ctx: CommandContext, exit: (code
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
         throw new StewardError('invalid-input', `--metrics-port must be a TCP port (0-65535), not "${flags.metricsPort}"`);
       }
+      // Loaded here, not with the CLI: the agent's watcher, metrics and tracing are no other command's start-up.
+      const [{ runAgent }, { AgentMetrics, createLogger, createTracing, startMetricsServer }] = await Promise.all([
+        import('../../agent/index.js'),
+        import('../../agent/observability/index.js'),
+      ]);
       // JSON lines on standard error, redacted; standard output stays free for the operator.
       const log = createLogger({ level: flags.logLevel, destination: process.stderr });
       const metrics = new AgentMetrics();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { decideChangeRequest, listChangeRequests, parseRequestId, showChangeRequest } from '../../agent/index.js';
+import { decideChangeRequest, listChangeRequests, parseRequestId, showChangeRequest } from '../../agent/approvals.js';
 import { StewardError } from '../../core/index.js';
 import type { ChangeRequest, ChangeRequestStatus } from '../../store/index.js';
 import type { CommandContext } from '../context.js';

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { StewardError } from '../../core/index.js';
-import { atLeast, failingFindings, isSeverity, scanPath, SEVERITIES } from '../../scan/index.js';
+import { atLeast, isSeverity, SEVERITIES } from '../../scan/severity.js';
 import type { CommandContext } from '../context.js';
 import { scanJsonDocument } from '../render/scan-json.js';
 import { renderScanJunit } from '../render/scan-junit.js';
@@ -44,6 +44,8 @@ export function registerScan(program: Command, ctx: CommandContext, exit: (code:
       if (!isSeverity(threshold)) {
         throw new StewardError('invalid-input', `--severity-threshold must be one of ${SEVERITIES.join(', ')}, not "${threshold}"`);
       }
+      // Loaded here, not with the CLI: the HCL parser and the secret rules are no other command's start-up.
+      const { failingFindings, scanPath } = await import('../../scan/index.js');
       let report;
       try {
         report = await scanPath(target, { secrets: flags.secrets });

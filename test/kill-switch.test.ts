@@ -12,7 +12,8 @@ const RECORDED_INTENTS = `SELECT address, created_at FROM steward.intents
 /** Roles that exist with connection limit 1 and are declared with 2: one update each. */
 async function rolesToUpdate(count: number): Promise<{ dir: string; roles: readonly string[]; drop(): Promise<void> }> {
   const prefix = uniqueName('ks');
-  const roles = Array.from({ length: count }, (_, i) => `${prefix}_${String(i).padStart(3, '0')}`);
+  // Names of one width, so their order (the plan's) is the numbers' order.
+  const roles = Array.from({ length: count }, (_, i) => `${prefix}_${String(i).padStart(String(count - 1).length, '0')}`);
   const admin = await adminClient();
   try {
     for (const role of roles) await admin.query(`CREATE ROLE ${role} CONNECTION LIMIT 1`);

@@ -61,11 +61,10 @@ export interface ApplyResult {
 /**
  * At most this many changes share one batch (intents, statements, verification and records).
  * Each batch costs the target server a verification read and the store a few statements whatever
- * its size: at 400 instead of 200, an apply of 11,100 changes cost the server 17% less CPU; with
- * batches of nearby changes (see `BatchQueues`), 800 instead of 400 cost it less again in each of
- * nine alternating runs, and the apply was faster in six.
+ * its size: at 400 instead of 200, an apply of 11,100 changes cost the server 17% less CPU. At 800
+ * the apply was no faster in most runs, and the plans after it read the state more slowly.
  */
-export const BATCH_SIZE = 800;
+export const BATCH_SIZE = 400;
 
 /**
  * Carries out a plan: walks the changes in dependency order with bounded parallelism. Each

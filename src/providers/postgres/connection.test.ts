@@ -3,11 +3,21 @@ import type { PostgresInstanceSpec } from '../../kinds/index.js';
 import type { DesiredResource } from '../../core/index.js';
 import { testEnv, testInstance, uniqueName } from '../../../test/fixtures.js';
 import { waitFor } from '../../../test/project.js';
-import { connectInstance } from './connection.js';
+import { connectInstance, type InstanceConnection } from './connection.js';
 import { CATALOG_LOCK_NAMESPACE, CATALOG_LOCK_SQL } from './object-lock.js';
 
 const conn = await connectInstance(testInstance() as DesiredResource<PostgresInstanceSpec>, { maxConnections: 1, lockTimeoutMs: 5_000 }, testEnv());
 afterAll(() => conn.close());
+
+/** Whether some session waits for the advisory lock of `key` (two-key form, as catalog locks take it). */
+async function waitsForLock(observer: InstanceConnection, key: string): Promise<boolean> {
+  const { rows } = await observer.query<{ waiting: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2
+                      AND objid::text::bigint = (hashtext($1)::bigint & 4294967295)) AS waiting`,
+    [key],
+  );
+  return rows[0]?.waiting === true;
+}
 
 async function roles(names: readonly string[]): Promise<readonly string[]> {
   const { rows } = await conn.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[]) ORDER BY rolname', [names]);
@@ -71,14 +81,7 @@ describe('messages of transactions to one database', () => {
     try {
       await holds;
       const firstSent = two.database('postgres').transactions([`${lock};\nCREATE ROLE ${first}`]);
-      await waitFor(async () => {
-        const { rows } = await observer.query<{ waiting: boolean }>(
-          `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2
-                            AND objid::text::bigint = (hashtext($1)::bigint & 4294967295)) AS waiting`,
-          [key],
-        );
-        return rows[0]?.waiting === true;
-      }, 'the first message to wait for the lock');
+      await waitFor(() => waitsForLock(observer, key), 'the first message to wait for the lock');
       // Sent to the same database while the first one waits, with a connection free: it must not
       // overtake it. Without the queue its role would exist within milliseconds; this is the one
       // place a bounded wait is the test (for something that must not happen).
@@ -160,14 +163,7 @@ describe('catalog locks held by a message', () => {
     try {
       await holds;
       const sent = other.database('postgres').transactions([`CREATE ROLE ${name}`], [key]);
-      await waitFor(async () => {
-        const { rows } = await observer.query<{ waiting: boolean }>(
-          `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2
-                            AND objid::text::bigint = (hashtext($1)::bigint & 4294967295)) AS waiting`,
-          [key],
-        );
-        return rows[0]?.waiting === true;
-      }, 'the message to wait for the lock');
+      await waitFor(() => waitsForLock(observer, key), 'the message to wait for the lock');
       // The test's one connection of `conn` is the writer's: the observer looks.
       const exists = async (): Promise<boolean> => (await observer.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).rowCount === 1;
       expect(await exists()).toBe(false);

@@ -128,7 +128,8 @@ describe('catalog locks held by a message', () => {
 
   it('are held through every transaction of the message, and released after it, whether it succeeds or fails', async () => {
     const names = ['lock_a', 'lock_b'].map(uniqueName) as [string, string];
-    const keys = [uniqueName('key_b'), uniqueName('key_a'), uniqueName('key_b')].map((k, i, all) => (i === 2 ? all[0]! : k));
+    const [b, a] = [uniqueName('key_b'), uniqueName('key_a')];
+    const keys = [b, a, b];
     try {
       // Two distinct keys (one named twice): both held in the first transaction and in the last.
       await conn.database('postgres').transactions([`${holding(2)};\nCREATE ROLE ${names[0]}`, `CREATE ROLE ${names[1]};\n${holding(2)}`], keys);

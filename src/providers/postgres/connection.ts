@@ -135,17 +135,17 @@ function counted(pool: pg.Pool, count: () => void, database: string): DatabaseCo
   const send = async (scripts: readonly string[], locks: readonly string[]): Promise<void> => {
     const client = await pool.connect();
     const take = sessionCatalogLocksSql(locks);
-    // A session that may still hold a lock is closed rather than handed out again.
+    const release = take.length > 0 ? [RELEASE_SESSION_LOCKS_SQL] : [];
+    // True while the session may hold a lock: such a session is closed rather than handed out again.
     let holdsLocks = false;
     try {
       count();
-      const transactions = scripts.map((text) => `BEGIN;\n${text};\nCOMMIT;`);
-      holdsLocks = take.length > 0;
-      await client.query([...take.map((s) => `${s};`), ...transactions, ...(holdsLocks ? [`${RELEASE_SESSION_LOCKS_SQL};`] : [])].join('\n'));
+      holdsLocks = release.length > 0;
+      await client.query([...take, ...scripts.map((text) => `BEGIN;\n${text};\nCOMMIT`), ...release].map((s) => `${s};`).join('\n'));
       holdsLocks = false;
     } catch (error) {
       // A failed statement leaves its transaction open and aborted, and the rest of the message unsent.
-      await client.query(holdsLocks ? `ROLLBACK; ${RELEASE_SESSION_LOCKS_SQL}` : 'ROLLBACK').then(
+      await client.query(['ROLLBACK', ...release].join('; ')).then(
         () => (holdsLocks = false),
         () => undefined,
       );

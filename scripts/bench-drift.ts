@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded/postgres-server.js';
+import { checkoutRoot } from './package-root.js';
 
 /**
  * The drift benchmark (issue 6, "Measured"): `steward agent` runs against a throwaway PostgreSQL
@@ -21,7 +21,7 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded/post
  *   npm run bench:drift -- [--changes N] [--roles N] [--idle-seconds N] [--json]
  */
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = checkoutRoot(import.meta.url);
 const cli = join(root, 'bin/steward.js');
 const PASSWORD_ENV = 'STEWARD_BENCH_PGPASSWORD';
 const STEWARD_USER = 'steward_drift';

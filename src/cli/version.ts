@@ -1,15 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../core/package-root.js';
 
-/** The version in package.json, found relative to this module in both src/ and dist/. */
+/** The version in package.json. */
 export function stewardVersion(): string {
-  for (const relative of ['../../package.json', '../../../package.json']) {
-    try {
-      const text = readFileSync(new URL(relative, import.meta.url), 'utf8');
-      const parsed = JSON.parse(text) as { name?: string; version?: string };
-      if (parsed.name === 'steward' && parsed.version) return parsed.version;
-    } catch {
-      // try the next location
-    }
-  }
-  return 'unknown';
+  return packageVersion(import.meta.url) ?? 'unknown';
 }

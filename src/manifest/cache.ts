@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/pro
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DesiredResource, FieldPath, KindDefinition, ResourceAddress, ResourceMetadata, SourceLocation } from '../core/index.js';
+import { packageRoot } from '../core/package-root.js';
 import type { DocumentOutcome } from './validate.js';
 import { documentLocation, locate, locationOf, originOf, type LocationOrigin } from './locations.js';
 import { DeferredDocument, positionedOnce, type ParsedFile } from './yaml-source.js';
@@ -147,13 +148,27 @@ const sha256 = (text: string | Buffer): string => createHash('sha256').update(te
 
 let codeHash: Promise<string | undefined> | undefined;
 
+/**
+ * Where the code that decides what a manifest means is kept as files: the TypeScript sources when
+ * they are what runs (the tests), else their compiled copies in `dist/src`, which the same build
+ * bundles (see `scripts/bundle.ts`). Undefined when there are none.
+ */
+function codeDirectory(): string | undefined {
+  const here = fileURLToPath(import.meta.url);
+  const root = packageRoot(import.meta.url);
+  if (root === undefined) return undefined;
+  const sources = path.join(root, 'src');
+  return here.startsWith(sources + path.sep) ? sources : path.join(root, 'dist', 'src');
+}
+
 /** A hash of the code that decides what a manifest means; undefined (no caching) when it cannot be read. */
 function codeFingerprint(): Promise<string | undefined> {
   codeHash ??= (async () => {
     try {
-      const here = path.dirname(fileURLToPath(import.meta.url));
+      const code = codeDirectory();
+      if (code === undefined) return undefined;
       const hash = createHash('sha256').update(`steward manifest cache ${FORMAT}\n`);
-      for (const dir of [here, path.resolve(here, '../kinds'), path.resolve(here, '../core')]) {
+      for (const dir of ['manifest', 'kinds', 'core'].map((name) => path.join(code, name))) {
         const names = (await readdir(dir)).filter((n) => /\.(js|ts)$/.test(n) && !/\.test\.|\.d\.ts$/.test(n)).sort();
         if (names.length === 0) return undefined;
         for (const name of names) {

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, inject, it } from 'vitest';
@@ -103,6 +104,8 @@ spec:
     expect(plan.code).toBe(2);
     expect(plan.stdout).toContain(`+ PostgresRole/${bot}`);
     expect(plan.stdout).toContain('Plan: 2 to create, 0 to update, 0 to replace, 0 to delete.');
+    // The command line (bundled) keeps the parsed manifests for the next command: an entry per file, one for the project.
+    expect((await readdir(join(dir, '.steward', 'cache', 'manifests'))).filter((n) => n.endsWith('.json'))).toHaveLength(3);
 
     const json = await runCli(['-C', dir, 'plan', '--json']);
     expect(json.code).toBe(0);

@@ -1,4 +1,4 @@
-import { packageRoot } from '../src/core/package-root.js';
+import { packageRoot } from '../src/manifest/package-root.js';
 
 /** The checkout's root, wherever the script runs from (`dist/scripts/` or the bundle in `dist/bundle/`). */
 export function checkoutRoot(moduleUrl: string): string {

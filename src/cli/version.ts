@@ -1,4 +1,4 @@
-import { packageVersion } from '../core/package-root.js';
+import { packageVersion } from '../manifest/package-root.js';
 
 /** The version in package.json. */
 export function stewardVersion(): string {

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/pro
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DesiredResource, FieldPath, KindDefinition, ResourceAddress, ResourceMetadata, SourceLocation } from '../core/index.js';
-import { packageRoot } from '../core/package-root.js';
+import { packageRoot } from './package-root.js';
 import type { DocumentOutcome } from './validate.js';
 import { documentLocation, locate, locationOf, originOf, type LocationOrigin } from './locations.js';
 import { DeferredDocument, positionedOnce, type ParsedFile } from './yaml-source.js';

@@ -15,7 +15,8 @@ describe('the quickstart demo', () => {
     delete env['FORCE_COLOR'];
     delete env['STEWARD_MASTER_KEY'];
     delete env['STEWARD_DATABASE_URL'];
-    const child = spawn(process.execPath, [join(ROOT, 'dist/scripts/demo.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // What `npm run demo` runs.
+    const child = spawn(process.execPath, [join(ROOT, 'dist/bundle/demo.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

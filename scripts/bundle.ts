@@ -27,7 +27,7 @@ const EXTERNAL: readonly string[] = [
   '@secretlint/', // rule presets loaded by name
   'chokidar', // optional native watchers
   'pino', // starts worker threads from files of its own
-  'prom-client',
+  'prom-client', // the agent's alone, loaded when it starts: left as published
   '@opentelemetry/',
   'js-yaml', // required at run time, only when a manifest is parsed (see yaml-source.ts)
   'pg-native', // node-postgres's optional native binding, never installed

@@ -1,10 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { claimedChecks, measureAgreement } from '../src/scan/checkov/agreement.js';
 import { findCorpus } from '../src/scan/checkov/corpus.js';
 import { BUILTIN_SCAN_RULES, compileScanRules, evaluateScanRules, scanPath, type ScannedResource } from '../src/scan/index.js';
 import { readSources } from '../src/scan/scan.js';
+import { checkoutRoot } from './package-root.js';
 
 /**
  * `npm run bench:scan [-- --json]`: the scanner measured side by side with Checkov on the shared
@@ -12,7 +12,7 @@ import { readSources } from '../src/scan/scan.js';
  * for every check a rule claims, TerraGoat findings against Checkov's listed ones, TerraGoat scan
  * time, and CEL evaluation throughput over 10,000 resources.
  */
-const here = path.dirname(fileURLToPath(import.meta.url));
+const root = checkoutRoot(import.meta.url);
 const json = process.argv.includes('--json');
 
 interface CheckovFinding {
@@ -22,7 +22,7 @@ interface CheckovFinding {
 }
 
 async function fixtureResources(): Promise<readonly ScannedResource[]> {
-  const dir = path.resolve(here, '../../src/scan/rules/fixtures');
+  const dir = path.join(root, 'src/scan/rules/fixtures');
   const names = await readdir(dir);
   const sources = await Promise.all(names.map(async (file) => ({ file, text: await readFile(path.join(dir, file), 'utf8') })));
   return (await readSources(sources, { secrets: false })).resources;
@@ -31,7 +31,7 @@ async function fixtureResources(): Promise<readonly ScannedResource[]> {
 async function main(): Promise<void> {
   let corpus: string;
   try {
-    corpus = findCorpus(here);
+    corpus = findCorpus(root);
   } catch (error) {
     process.stderr.write(`bench:scan: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomically } from '../core/atomic-file.js';
 import type { DesiredResource, FieldPath, KindDefinition, ResourceAddress, ResourceMetadata, SourceLocation } from '../core/index.js';
 import { packageRoot } from './package-root.js';
 import type { DocumentOutcome } from './validate.js';
@@ -260,16 +261,6 @@ function restore(file: string, text: string, stored: readonly StoredDocument[], 
   return outcomes;
 }
 
-async function writeAtomically(target: string, content: string): Promise<void> {
-  const temporary = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, content);
-    await rename(temporary, target);
-  } catch {
-    await unlink(temporary).catch(() => undefined);
-  }
-}
-
 /**
  * Opens the cache kept in `dir` (created on first write, with a `.gitignore` so it is never
  * committed). Returns undefined when Steward's own code cannot be fingerprinted: then nothing is cached.
@@ -321,7 +312,7 @@ export async function openManifestCache(dir: string, kinds: ReadonlyMap<string, 
     } catch {
       return;
     }
-    await writeAtomically(target, `${JSON.stringify(header)}\n${payload}`);
+    await writeFileAtomically(target, `${JSON.stringify(header)}\n${payload}`);
   };
   // One entry for the whole project, replaced whenever any file, or the set of files, changes.
   const projectPath = path.join(dir, 'project.json');

@@ -44,7 +44,7 @@ async function cycle(ctx: CycleContext): Promise<CycleOutcome> {
     const desired = ctx.project.resources;
     const kinds = ctx.project.kinds;
     const pending = await store.unresolvedIntents();
-    const recovery = pending.length > 0 ? { runId: await startRun() } : undefined;
+    const recovery = pending.length > 0 ? { runId: await startRun(), store } : undefined;
     const refreshed = await step(ctx, SPAN.observe, () => refreshAndPlan(store, desired, kinds, ctx.sessions, recovery));
     for (const r of refreshed.recoveries) ctx.log.warn({ address: r.address, action: r.action, outcome: r.outcome }, 'recovered an intent an interrupted run left pending');
     const { plan, policy } = await step(ctx, SPAN.policy, async () => judge(ctx.policies, desired, refreshed.plan));

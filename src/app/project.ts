@@ -3,7 +3,7 @@ import { DiagnosticsError, hasErrors, type DesiredResource, type KindDefinition,
 import { KINDS } from '../kinds/index.js';
 import { loadManifests } from '../manifest/index.js';
 import { postgresProvider, type InstanceSecrets } from '../providers/postgres/index.js';
-import { openStore, type Store } from '../store/index.js';
+import { openPlanStore, openStore, type OpenStoreOptions, type PlanStore, type Store } from '../store/index.js';
 
 /** Settings every command shares, from global flags and the environment. */
 export interface ProjectOptions {
@@ -39,17 +39,21 @@ export function providersFor(options: Pick<ProjectOptions, 'parallelism' | 'env'
   return [postgresProvider({ maxConnections: Math.max(2, options.parallelism), lockTimeoutMs: 10_000 }, options.env, secrets)];
 }
 
-function openProjectStore(options: ProjectOptions, signal?: AbortSignal): Promise<Store> {
-  return openStore({
+function storeOptions(options: ProjectOptions, signal?: AbortSignal): OpenStoreOptions {
+  return {
     projectDir: resolve(options.dir),
     databaseUrl: options.databaseUrl,
     lockTimeoutMs: options.lockTimeoutMs,
     command: options.command,
     signal,
-  });
+  };
 }
 
-async function using<T>(store: Store, fn: (store: Store) => Promise<T>): Promise<T> {
+function openProjectStore(options: ProjectOptions, signal?: AbortSignal): Promise<Store> {
+  return openStore(storeOptions(options, signal));
+}
+
+async function using<S extends Closable, T>(store: S, fn: (store: S) => Promise<T>): Promise<T> {
   try {
     return await fn(store);
   } finally {
@@ -70,10 +74,23 @@ export async function withStore<T>(options: ProjectOptions, fn: (store: Store) =
  * as if the store had never been asked for: the wait for the lock stops and an opened store is
  * closed unused.
  */
-export async function withLoadedStore<L, T>(options: ProjectOptions, load: () => Promise<L>, fn: (loaded: L, store: Store) => Promise<T>): Promise<T> {
+export function withLoadedStore<L, T>(options: ProjectOptions, load: () => Promise<L>, fn: (loaded: L, store: Store) => Promise<T>): Promise<T> {
+  return withLoaded((signal) => openProjectStore(options, signal), load, fn);
+}
+
+/** {@link withLoadedStore} for `steward plan`, with what a plan reads of the store (see `openPlanStore`). */
+export function withLoadedPlanStore<L, T>(options: ProjectOptions, load: () => Promise<L>, fn: (loaded: L, store: PlanStore) => Promise<T>): Promise<T> {
+  return withLoaded((signal) => openPlanStore(storeOptions(options, signal)), load, fn);
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+async function withLoaded<S extends Closable, L, T>(open: (signal: AbortSignal) => Promise<S>, load: () => Promise<L>, fn: (loaded: L, store: S) => Promise<T>): Promise<T> {
   const abandon = new AbortController();
   // Settled into a value at once: a failed open is reported only after `load`, never unhandled.
-  const opening = openProjectStore(options, abandon.signal).then(
+  const opening = open(abandon.signal).then(
     (store) => ({ store }) as const,
     (error: unknown) => ({ error }) as const,
   );

@@ -35,7 +35,7 @@ import {
   type PolicySet,
 } from '../policy/index.js';
 import type { InstanceSecrets } from '../providers/postgres/index.js';
-import type { StateRecord, StateRecordSummary, Store } from '../store/index.js';
+import type { PlanStore, StateRecord, StateRecordSummary, Store } from '../store/index.js';
 import { currentActor } from './actor.js';
 import {
   assertKeyAvailable,
@@ -48,7 +48,7 @@ import {
   type IdentitySyncReport,
 } from './identities/index.js';
 import { composeGuards, pausedChanges, pauseGuard, type PausedNote } from './kill-switch.js';
-import { loadProject, providersFor, withLoadedStore, type LoadedProject, type ProjectOptions } from './project.js';
+import { loadProject, providersFor, withLoadedPlanStore, withLoadedStore, type LoadedProject, type ProjectOptions } from './project.js';
 
 /** What policy said about the plan, with the rules switched off or re-enforced by the project. */
 export interface PolicyReport extends PolicyEvaluation {
@@ -104,7 +104,7 @@ export function priorOf(records: readonly (StateRecordSummary & Partial<Pick<Sta
  * spec, last observed attributes) only of those no longer declared, which the plan deletes. The
  * specs and attributes of the others are most of the state and a plan never looks at them.
  */
-async function priorForPlan(store: Store, desired: readonly DesiredResource[]): Promise<readonly PriorRecord[]> {
+async function priorForPlan(store: Pick<PlanStore, 'listResourceSummaries' | 'getResources'>, desired: readonly DesiredResource[]): Promise<readonly PriorRecord[]> {
   const summaries = await store.listResourceSummaries();
   const declared = new Set<string>(desired.map((d) => d.address));
   const removed = summaries.filter((r) => !declared.has(r.address)).map((r) => r.address);
@@ -121,16 +121,17 @@ export interface Refreshed {
 }
 
 export async function refreshAndPlan(
-  store: Store,
+  store: Pick<PlanStore, 'listResourceSummaries' | 'getResources' | 'unresolvedIntents'>,
   desired: readonly DesiredResource[],
   kinds: ReadonlyMap<string, KindDefinition>,
   sessions: SessionPool,
-  recovery: { readonly runId: string } | undefined,
+  /** Applying: the store's records are read whole, and interrupted intents are recovered in `store`. */
+  recovery: { readonly runId: string; readonly store: Store } | undefined,
   /** A refresh of the declared resources already under way (see `startRefresh`). */
   started?: StartedRefresh,
 ): Promise<Refreshed> {
   // Applying (recovery given) also compares and rewrites state records, so it reads them whole.
-  let prior = recovery ? priorOf(await store.listResources()) : await priorForPlan(store, desired);
+  let prior = recovery ? priorOf(await recovery.store.listResources()) : await priorForPlan(store, desired);
   const intents = await store.unresolvedIntents();
   const observations = started ? await started.complete(prior) : await refresh({ desired, prior, kinds, sessions });
   let recoveries: readonly Recovery[] = [];
@@ -140,10 +141,10 @@ export async function refreshAndPlan(
       observations,
       desired: new Map(desired.map((d) => [d.address as string, d])),
       prior: new Map(prior.map((p) => [p.address, p])),
-      recorder: store,
+      recorder: recovery.store,
       runId: recovery.runId,
     });
-    prior = priorOf(await store.listResources());
+    prior = priorOf(await recovery.store.listResources());
   }
   const plan = planChanges({ desired, prior, observations, kinds });
   const left = recovery ? recoveries.filter((r) => r.outcome !== 'recovered') : intents;
@@ -251,8 +252,8 @@ export async function runPlan(options: ProjectOptions, mode: { readonly destroy?
     return { project, policies, desired, observe };
   };
   try {
-    return await withLoadedStore(options, load, async ({ project, policies, desired, observe }, store) => {
-      observing ??= observe(await resolveInstanceSecrets(store, project.resources, project.dir, options.env));
+    return await withLoadedPlanStore(options, load, async ({ project, policies, desired, observe }, store) => {
+      observing ??= observe(await resolveInstanceSecrets(await store.whole(), project.resources, project.dir, options.env));
       const { sessions, started } = observing;
       const refreshed = await refreshAndPlan(store, desired, project.kinds, sessions, undefined, started);
       const judged = judge(policies, desired, withIntentWarnings(refreshed.plan, refreshed.pendingIntents));
@@ -294,7 +295,7 @@ export async function runApply(options: ProjectOptions, hooks: ApplyHooks, mode:
     let status: 'succeeded' | 'failed' | 'partial' = 'failed';
     let summary: unknown = { error: 'the run stopped before planning finished' };
     try {
-      const refreshed = await refreshAndPlan(store, desired, project.kinds, sessions, { runId });
+      const refreshed = await refreshAndPlan(store, desired, project.kinds, sessions, { runId, store });
       const { plan, policy } = judge(policies, desired, withIntentWarnings(refreshed.plan, refreshed.pendingIntents));
       const base: PlanReport = {
         plan,

@@ -1,4 +1,4 @@
-export { openStore } from './open-store.js';
+export { openPlanStore, openStore } from './open-store.js';
 export { maskDatabaseUrl } from './database-url.js';
 export { GENESIS_HASH } from './audit-hash.js';
 export type * from './pause-types.js';
@@ -23,6 +23,7 @@ export type {
   IntentInput,
   IntentOutcome,
   OpenStoreOptions,
+  PlanStore,
   ResourceChange,
   RunInput,
   RunStatus,

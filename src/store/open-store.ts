@@ -10,8 +10,10 @@ import { openPgClient } from './pg-client.js';
 import { embeddedTemplatePath, openPgliteClient, type ClusterPreparation } from './pglite-client.js';
 import type { SqlClient } from './sql-client.js';
 import { createStore } from './store.js';
-import { acquireStoreLock, type StoreLockMode } from './store-lock.js';
-import type { OpenStoreOptions, Store } from './types.js';
+import { acquireStoreLock, type StoreLock, type StoreLockMode } from './store-lock.js';
+import { discardPlanSnapshot, readPlanSnapshot, writePlanSnapshot, type PlanSnapshot } from './plan-snapshot.js';
+import { planStoreOf, snapshotPlanStore } from './plan-store.js';
+import type { OpenStoreOptions, PlanStore, StateRecordSummary, Store } from './types.js';
 
 export interface OpenedStore {
   readonly store: Store;
@@ -66,11 +68,18 @@ async function migrateOrClose(client: SqlClient, cleanup: () => Promise<void>): 
   }
 }
 
+interface EmbeddedPlace {
+  readonly stewardDir: string;
+  readonly dataDir: string;
+  readonly lock: StoreLock;
+}
+
 /**
- * The embedded store. PGlite is single-process, so the store lock is taken before the database
- * is touched and held until `close()`; a second process gets `lock-timeout` naming the holder.
+ * Takes the lock of the project's embedded store, in `<projectDir>/.steward/state`. PGlite is
+ * single-process, so the lock is taken before the database is touched and held until the store
+ * is closed; a second process gets `lock-timeout` naming the holder.
  */
-async function openEmbedded(options: OpenStoreInternalOptions): Promise<OpenedStore> {
+async function lockEmbedded(options: OpenStoreInternalOptions): Promise<EmbeddedPlace> {
   const stewardDir = resolve(options.projectDir, '.steward');
   try {
     await mkdir(stewardDir, { recursive: true });
@@ -93,8 +102,19 @@ async function openEmbedded(options: OpenStoreInternalOptions): Promise<OpenedSt
   }).catch((error: unknown) => {
     throw agentHolds(error);
   });
+  return { stewardDir: realStewardDir, dataDir, lock };
+}
+
+/**
+ * Opens the embedded store whose lock is held; the lock is let go when the store closes, or at
+ * once if it cannot be opened. The plan snapshot is deleted before the database is touched, and
+ * a new one is kept when the store closes if this process then knows every record (`known`: the
+ * records as they were last read whole, if that was before).
+ */
+async function openLockedEmbedded({ stewardDir, dataDir, lock }: EmbeddedPlace, known?: readonly StateRecordSummary[]): Promise<OpenedStore> {
   let client: SqlClient;
   try {
+    await discardPlanSnapshot(stewardDir);
     client = await openPgliteClient(dataDir, EMBEDDED_PREPARATION);
   } catch (error) {
     await lock.release();
@@ -108,8 +128,37 @@ async function openEmbedded(options: OpenStoreInternalOptions): Promise<OpenedSt
     location: dataDir,
     applyLocker: createInProcessApplyLocker(dataDir),
     afterClose: () => lock.release(),
+    keepPlanSnapshot: (snapshot) => writePlanSnapshot(stewardDir, dataDir, EMBEDDED_PREPARATION.key, snapshot),
+    known,
   });
   return { store, client };
+}
+
+async function openEmbedded(options: OpenStoreInternalOptions): Promise<OpenedStore> {
+  return openLockedEmbedded(await lockEmbedded(options));
+}
+
+/**
+ * What `steward plan` reads of the project's store. From the embedded store, a valid plan
+ * snapshot is read instead of the database, which opens only if the plan asks for more.
+ */
+export async function openPlanStore(options: OpenStoreInternalOptions): Promise<PlanStore> {
+  if (options.databaseUrl !== undefined && options.databaseUrl !== '') return planStoreOf((await openPostgres(options, options.databaseUrl)).store);
+  const place = await lockEmbedded(options);
+  let snapshot: PlanSnapshot | undefined;
+  try {
+    snapshot = await readPlanSnapshot(place.stewardDir, place.dataDir, EMBEDDED_PREPARATION.key);
+  } catch (error) {
+    await place.lock.release();
+    throw error;
+  }
+  if (snapshot === undefined) return planStoreOf((await openLockedEmbedded(place)).store);
+  const records = snapshot.records;
+  return snapshotPlanStore(
+    snapshot,
+    async () => (await openLockedEmbedded(place, records)).store,
+    () => place.lock.release(),
+  );
 }
 
 /**

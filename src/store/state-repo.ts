@@ -1,7 +1,9 @@
 import { parseAddress } from '../core/address.js';
 import { StewardError, errorMessage } from '../core/errors.js';
 import type { Attributes, JsonValue } from '../core/resource.js';
+import { sortByAddress } from './code-points.js';
 import { isJsonObject } from './json.js';
+import { RECORDS_DIGEST_SQL } from './plan-snapshot.js';
 import { RESOURCE_LOCK_NAMESPACE } from './lock-keys.js';
 import { hasConcurrentWriters, isoTimestamp, sqlState, type SqlClient, type SqlQueryable } from './sql-client.js';
 import type { HistoryAction, HistoryEntry, ResourceChange, StateRecord, StateRecordInput, StateRecordSummary } from './types.js';
@@ -14,6 +16,8 @@ export interface StateRepository {
   putResource(record: StateRecordInput, change: ResourceChange): Promise<StateRecord>;
   removeResource(address: string, change: ResourceChange): Promise<void>;
   history(address?: string, limit?: number): Promise<readonly HistoryEntry[]>;
+  /** The digest of every record's summary (see `recordsDigest` in `plan-snapshot.ts`). */
+  recordsDigest(): Promise<string>;
 }
 
 interface ResourceRow {
@@ -47,19 +51,6 @@ const RESOURCE_COLUMNS = `address, kind, name, target, spec_hash, spec, attribut
 
 const LIST_PAGE = 2000;
 
-/** Code point order, which is the byte order of UTF-8 (UTF-16 code units differ above U+FFFF). */
-function compareCodePoints(a: string, b: string): number {
-  if (a === b) return 0;
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a.codePointAt(i)!;
-    const y = b.codePointAt(i)!;
-    if (x !== y) return x < y ? -1 : 1;
-    if (x > 0xffff) i++;
-  }
-  return a.length - b.length;
-}
-
 /**
  * A timestamp as whole milliseconds since 1970, truncated like `isoTimestamp`'s `.MS`: formatting
  * 22,000 timestamps with to_char costs the embedded database more than `toISOString` costs here.
@@ -67,11 +58,10 @@ function compareCodePoints(a: string, b: string): number {
 const epochMs = (column: string): string => `floor(extract(epoch FROM ${column}) * 1000)::bigint`;
 
 /** `listResourceSummaries` reads these, in this order, as one JSON array per record. */
-const SUMMARY_COLUMNS = `address, kind, name, target, spec_hash, provider_id, dependencies, protect, version,
-  ${epochMs('created_at')}, ${epochMs('updated_at')}`;
+const SUMMARY_COLUMNS = 'address, kind, name, target, spec_hash, provider_id, dependencies, protect';
 
-/** `listResources` reads the summary's columns, then the spec and attributes. */
-const LIST_COLUMNS = `${SUMMARY_COLUMNS}, spec, attributes`;
+/** `listResources` reads the summary's columns, then the rest of the record. */
+const LIST_COLUMNS = `${SUMMARY_COLUMNS}, version, ${epochMs('created_at')}, ${epochMs('updated_at')}, spec, attributes`;
 
 type SummaryRow = readonly [
   address: string,
@@ -82,21 +72,25 @@ type SummaryRow = readonly [
   providerId: string | null,
   dependencies: readonly string[],
   protect: boolean,
-  version: number,
-  createdAtMs: number,
-  updatedAtMs: number,
 ];
 
-type ListedRow = readonly [...SummaryRow, spec: JsonValue | null, attributes: Attributes];
+type ListedRow = readonly [...SummaryRow, version: number, createdAtMs: number, updatedAtMs: number, spec: JsonValue | null, attributes: Attributes];
 
 function fromSummary(row: SummaryRow | ListedRow): StateRecordSummary {
-  const [address, kind, name, target, specHash, providerId, dependencies, protect, version, createdAtMs, updatedAtMs] = row;
-  return { address, kind, name, target, specHash, providerId, dependencies, protect, version, createdAt: new Date(createdAtMs).toISOString(), updatedAt: new Date(updatedAtMs).toISOString() };
+  const [address, kind, name, target, specHash, providerId, dependencies, protect] = row;
+  return { address, kind, name, target, specHash, providerId, dependencies, protect };
 }
 
 function fromListed(row: ListedRow): StateRecord {
-  // Two properties added to the summary built for this row, rather than a copy of it.
-  return Object.assign(fromSummary(row), { spec: row[11] ?? null, attributes: row[12] });
+  // The rest added to the summary built for this row, rather than a copy of it.
+  const [, , , , , , , , version, createdAtMs, updatedAtMs, spec, attributes] = row;
+  return Object.assign(fromSummary(row), {
+    version,
+    createdAt: new Date(createdAtMs).toISOString(),
+    updatedAt: new Date(updatedAtMs).toISOString(),
+    spec: spec ?? null,
+    attributes,
+  });
 }
 
 const HISTORY_COLUMNS = `address, version, run_id::text AS run_id, action, spec_hash, attributes,
@@ -291,7 +285,7 @@ async function listPaged<Row, T extends { readonly address: string }>(client: Sq
     after = last;
   }
   // Byte order of the UTF-8 text (COLLATE "C"), the same whatever the server's collation.
-  return records.sort((a, b) => compareCodePoints(a.address, b.address));
+  return sortByAddress(records);
 }
 
 export function createStateRepository(client: SqlClient): StateRepository {
@@ -299,6 +293,11 @@ export function createStateRepository(client: SqlClient): StateRepository {
     listResources: () => listPaged(client, LIST_COLUMNS, fromListed),
 
     listResourceSummaries: () => listPaged(client, SUMMARY_COLUMNS, fromSummary),
+
+    async recordsDigest(): Promise<string> {
+      const [row] = await client.query<{ digest: string }>(RECORDS_DIGEST_SQL);
+      return row?.digest ?? '';
+    },
 
     async getResources(addresses: readonly string[]): Promise<readonly StateRecord[]> {
       // In pages, as `listPaged` reads: a destroy plan asks for every record.
@@ -311,7 +310,7 @@ export function createStateRepository(client: SqlClient): StateRepository {
         );
         for (const row of JSON.parse(found?.records ?? '[]') as readonly ListedRow[]) records.push(fromListed(row));
       }
-      return records.sort((a, b) => compareCodePoints(a.address, b.address));
+      return sortByAddress(records);
     },
 
     async getResource(address: string): Promise<StateRecord | undefined> {

@@ -53,8 +53,11 @@ export interface StateRecord {
 
 export type StateRecordInput = Omit<StateRecord, 'version' | 'createdAt' | 'updatedAt'>;
 
-/** A state record without its spec and attributes, the bulk of it: what a plan needs of a resource it still declares. */
-export type StateRecordSummary = Omit<StateRecord, 'spec' | 'attributes'>;
+/**
+ * What a plan needs of a resource it still declares: a state record without its spec and
+ * attributes (the bulk of it), its version and its times.
+ */
+export type StateRecordSummary = Pick<StateRecord, 'address' | 'kind' | 'name' | 'target' | 'specHash' | 'providerId' | 'dependencies' | 'protect'>;
 
 export type HistoryAction = 'create' | 'update' | 'replace' | 'delete' | 'adopt' | 'refresh' | 'recover';
 
@@ -185,6 +188,25 @@ export interface AuditLog {
    * the canonical JSON of the line without `hash`.
    */
   exportJsonl(write: (line: string) => void | Promise<void>): Promise<number>;
+}
+
+/**
+ * What `steward plan` reads of the store. From the embedded store it may come from the snapshot
+ * kept beside it (see `plan-snapshot.ts`), without starting the database.
+ */
+export interface PlanStore {
+  readonly backend: Store['backend'];
+  /** The reads below come from the embedded store's plan snapshot. */
+  readonly fromSnapshot: boolean;
+  listResourceSummaries(): Promise<readonly StateRecordSummary[]>;
+  getResources(addresses: readonly string[]): Promise<readonly StateRecord[]>;
+  unresolvedIntents(): Promise<readonly Intent[]>;
+  readonly identities: Pick<IdentityRepository, 'list'>;
+  readonly secrets: Pick<SecretRepository, 'list' | 'appliedHash' | 'versions'>;
+  readonly pauses: Pick<PauseStore, 'active'>;
+  /** The store itself, for anything else: opened on first use when the reads above come from a snapshot. */
+  whole(): Promise<Store>;
+  close(): Promise<void>;
 }
 
 export interface ApplyLockHandle {

@@ -2,7 +2,7 @@ import type { DesiredResource, Diagnostic } from '../../core/index.js';
 import type { PlanResult } from '../../engine/index.js';
 import { AGENT, POSTGRES_ROLE, SECRET, type PostgresRoleSpec } from '../../kinds/index.js';
 import { loadKeyring, sensitiveHash } from '../../secrets/index.js';
-import type { Store } from '../../store/index.js';
+import type { PlanStore } from '../../store/index.js';
 import { stewardDir } from './keys.js';
 
 const note = (summary: string, address: string, code: 'sensitive-change' | 'identity-change' | 'identity-pending'): Diagnostic => ({ severity: 'warning', code, summary, address });
@@ -13,7 +13,7 @@ const note = (summary: string, address: string, code: 'sensitive-change' | 'iden
  * destroys secrets and delivered files. Read-only; without a master key a password change is
  * reported as unknown rather than compared.
  */
-export async function identityPlanNotes(store: Store, resources: readonly DesiredResource[], projectDir: string, env: NodeJS.ProcessEnv): Promise<readonly Diagnostic[]> {
+export async function identityPlanNotes(store: Pick<PlanStore, 'identities' | 'secrets'>, resources: readonly DesiredResource[], projectDir: string, env: NodeJS.ProcessEnv): Promise<readonly Diagnostic[]> {
   const notes: Diagnostic[] = [];
   const roles = (resources.filter((r) => r.kind === POSTGRES_ROLE) as DesiredResource<PostgresRoleSpec>[]).filter((r) => r.spec.password !== undefined);
   const identities = await store.identities.list();

@@ -1,0 +1,158 @@
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomically } from '../core/atomic-file.js';
+import { sha256Hex } from '../core/hash.js';
+import { sortByAddress } from './code-points.js';
+import type { PauseRecord } from './pause-types.js';
+import type { AgentIdentityRecord, SecretRecord } from './secret-types.js';
+import type { Intent, StateRecordSummary } from './types.js';
+
+/**
+ * What `steward plan` reads of the embedded store, kept beside it after a command that read or
+ * wrote the store as a whole: a plan that finds it valid answers from it without starting the
+ * embedded database, which is most of a plan's own work.
+ *
+ * It is only ever valid for the store it was taken from, as that store was:
+ * - every command that opens the embedded store deletes it first, under the store's lock, before
+ *   the database is touched; only a plan keeps it, and a plan writes nothing;
+ * - it is written under the same lock, after the database is closed, with the identity of the
+ *   cluster's control file, which the database rewrites whenever it closes: a store changed or
+ *   replaced by any other means no longer matches;
+ * - its records are checked against a digest the database computes before they are written.
+ * It holds what the store holds in the clear (no secret values; secrets' names only), in a file
+ * only its owner can read.
+ */
+export interface PlanSnapshot {
+  readonly records: readonly StateRecordSummary[];
+  readonly intents: readonly Intent[];
+  readonly identities: readonly AgentIdentityRecord[];
+  readonly secrets: readonly SecretRecord[];
+  readonly pauses: readonly PauseRecord[];
+}
+
+const FILE = 'plan-snapshot.json';
+/** Changes whenever what the file holds, or what its parts mean, changes. */
+const FORMAT = 1;
+
+/** A record as the file keeps it: arrays take less to write and read than objects. */
+type StoredRecord = readonly [
+  address: string,
+  kind: string,
+  name: string,
+  target: string | null,
+  specHash: string,
+  providerId: string | null,
+  dependencies: readonly string[],
+  protect: boolean,
+];
+
+interface Stored {
+  readonly format: number;
+  /** The store's schema (its migrations) and the identity of its cluster when the file was written. */
+  readonly key: string;
+  readonly snapshot: Omit<PlanSnapshot, 'records'> & { readonly records: readonly StoredRecord[] };
+}
+
+const stored = (r: StateRecordSummary): StoredRecord => [r.address, r.kind, r.name, r.target, r.specHash, r.providerId, r.dependencies, r.protect];
+
+const restored = ([address, kind, name, target, specHash, providerId, dependencies, protect]: StoredRecord): StateRecordSummary => ({
+  address,
+  kind,
+  name,
+  target,
+  specHash,
+  providerId,
+  dependencies,
+  protect,
+});
+
+export const planSnapshotPath = (stewardDir: string): string => join(stewardDir, FILE);
+
+/**
+ * The cluster as it is on disk: the device, inode, size and times of its control file, which
+ * every close of the database rewrites, and of its write-ahead log's files, which every write
+ * changes (a process that stopped without closing the database rewrote no control file).
+ */
+async function clusterIdentity(dataDir: string): Promise<string | undefined> {
+  const identity = async (file: string): Promise<string> => {
+    const s = await stat(file, { bigint: true });
+    return [s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join(':');
+  };
+  try {
+    const wal = join(dataDir, 'pg_wal');
+    const segments = (await readdir(wal, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+    const parts = [await identity(join(dataDir, 'global', 'pg_control'))];
+    for (const name of segments) parts.push(`${name}=${await identity(join(wal, name))}`);
+    return parts.join('\n');
+  } catch {
+    return undefined;
+  }
+}
+
+const keyOf = (schema: string, cluster: string): string => sha256Hex(`${FORMAT}\n${schema}\n${cluster}`);
+
+const isArray = (value: unknown): value is readonly unknown[] => Array.isArray(value);
+
+/** The snapshot of the store in `dataDir` with schema `schema`, if one is kept and still valid. */
+export async function readPlanSnapshot(stewardDir: string, dataDir: string, schema: string): Promise<PlanSnapshot | undefined> {
+  const cluster = await clusterIdentity(dataDir);
+  if (cluster === undefined) return undefined;
+  let file: Partial<Stored>;
+  try {
+    file = JSON.parse(await readFile(planSnapshotPath(stewardDir), 'utf8')) as Partial<Stored>;
+  } catch {
+    return undefined;
+  }
+  if (typeof file !== 'object' || file === null || file.format !== FORMAT || file.key !== keyOf(schema, cluster)) return undefined;
+  const s = file.snapshot;
+  if (typeof s !== 'object' || s === null || ![s.records, s.intents, s.identities, s.secrets, s.pauses].every(isArray)) return undefined;
+  return { ...s, records: s.records.map(restored) };
+}
+
+/**
+ * Keeps `snapshot` for the store in `dataDir`, which must be closed, with the store's lock held.
+ * A failure leaves no snapshot, and is not the command's: the next plan reads the store.
+ */
+export async function writePlanSnapshot(stewardDir: string, dataDir: string, schema: string, snapshot: PlanSnapshot): Promise<boolean> {
+  const cluster = await clusterIdentity(dataDir);
+  if (cluster === undefined) return false;
+  const file: Stored = { format: FORMAT, key: keyOf(schema, cluster), snapshot: { ...snapshot, records: snapshot.records.map(stored) } };
+  return writeFileAtomically(planSnapshotPath(stewardDir), JSON.stringify(file), 0o600);
+}
+
+/** Forgets the snapshot: before anything may change the store. Only a missing file is not an error. */
+export async function discardPlanSnapshot(stewardDir: string): Promise<void> {
+  await unlink(planSnapshotPath(stewardDir)).catch((error: unknown) => {
+    if (!(error instanceof Error && 'code' in error && error.code === 'ENOENT')) throw error;
+  });
+}
+
+/** A NUL cannot be in PostgreSQL text: it stands for NULL in the digest. */
+const NULL_MARK = '\u0002';
+
+/**
+ * The digest of the records, as `recordsDigestSql` computes it in the store: each record's
+ * summary fields joined by U+001F, records in address order (UTF-8 byte order) joined by U+001E,
+ * SHA-256 in hex. The dependencies are written as `jsonb` prints an array of strings.
+ */
+export function recordsDigest(records: readonly StateRecordSummary[]): string {
+  const lines = sortByAddress([...records]).map((r) =>
+    [
+      r.address,
+      r.kind,
+      r.name,
+      r.target ?? NULL_MARK,
+      r.specHash,
+      r.providerId ?? NULL_MARK,
+      r.protect ? 't' : 'f',
+      `[${r.dependencies.map((d) => JSON.stringify(d)).join(', ')}]`,
+    ].join('\u001f'),
+  );
+  return sha256Hex(lines.join('\u001e'));
+}
+
+/** {@link recordsDigest} in SQL, over `steward.resources` in the order of its primary key. */
+export const RECORDS_DIGEST_SQL = `SELECT encode(sha256(convert_to(coalesce(string_agg(concat_ws(E'\\x1f', address, kind, name,
+    coalesce(target, E'\\x02'), spec_hash, coalesce(provider_id, E'\\x02'), CASE WHEN protect THEN 't' ELSE 'f' END, dependencies::text),
+    E'\\x1e'), ''), 'UTF8')), 'hex') AS digest
+  FROM (SELECT * FROM steward.resources ORDER BY address) r`;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { writeFileAtomically } from '../core/atomic-file.js';
 import { sha256Hex } from '../core/hash.js';
 import { sortByAddress } from './code-points.js';
@@ -9,17 +10,19 @@ import type { AgentIdentityRecord, SecretRecord } from './secret-types.js';
 import type { Intent, StateRecordSummary } from './types.js';
 
 /**
- * What `steward plan` reads of the embedded store, kept beside it after a command that read or
- * wrote the store as a whole: a plan that finds it valid answers from it without starting the
- * embedded database, which is most of a plan's own work.
+ * What `steward plan` reads of the embedded store, kept beside it by a command that read every
+ * record: a plan that finds it valid answers from it without starting the embedded database,
+ * which was most of a plan's own work.
  *
  * It is only ever valid for the store it was taken from, as that store was:
  * - every command that opens the embedded store deletes it first, under the store's lock, before
  *   the database is touched; only a plan keeps it, and a plan writes nothing;
- * - it is written under the same lock, after the database is closed, with the identity of the
- *   cluster's control file, which the database rewrites whenever it closes: a store changed or
- *   replaced by any other means no longer matches;
- * - its records are checked against a digest the database computes before they are written.
+ * - it is written under the same lock, after the database is closed, keyed by the store's schema,
+ *   the code that reads it, and the identity of the cluster's control file and write-ahead log,
+ *   which every close and every write change: a store changed or replaced by other means, or read
+ *   by other code, no longer matches;
+ * - its records are what the process saw (its whole read and its own writes since), kept only if
+ *   they match a digest the database computes.
  * It holds what the store holds in the clear (no secret values; secrets' names only), in a file
  * only its owner can read.
  */
@@ -90,7 +93,22 @@ async function clusterIdentity(dataDir: string): Promise<string | undefined> {
   }
 }
 
-const keyOf = (schema: string, cluster: string): string => sha256Hex(`${FORMAT}\n${schema}\n${cluster}`);
+let code: Promise<string> | undefined;
+
+/**
+ * The code that reads the store, as the file this module is in: the bundle's chunk of the store's
+ * code when the bundle runs. A snapshot written by other code, which may read rows differently,
+ * is not used. Read once per process.
+ */
+function codeIdentity(): Promise<string> {
+  code ??= readFile(fileURLToPath(import.meta.url)).then(
+    (text) => sha256Hex(text.toString('latin1')),
+    () => 'unknown',
+  );
+  return code;
+}
+
+const keyOf = async (schema: string, cluster: string): Promise<string> => sha256Hex(`${FORMAT}\n${await codeIdentity()}\n${schema}\n${cluster}`);
 
 const isArray = (value: unknown): value is readonly unknown[] => Array.isArray(value);
 
@@ -104,7 +122,7 @@ export async function readPlanSnapshot(stewardDir: string, dataDir: string, sche
   } catch {
     return undefined;
   }
-  if (typeof file !== 'object' || file === null || file.format !== FORMAT || file.key !== keyOf(schema, cluster)) return undefined;
+  if (typeof file !== 'object' || file === null || file.format !== FORMAT || file.key !== (await keyOf(schema, cluster))) return undefined;
   const s = file.snapshot;
   if (typeof s !== 'object' || s === null || ![s.records, s.intents, s.identities, s.secrets, s.pauses].every(isArray)) return undefined;
   return { ...s, records: s.records.map(restored) };
@@ -117,7 +135,7 @@ export async function readPlanSnapshot(stewardDir: string, dataDir: string, sche
 export async function writePlanSnapshot(stewardDir: string, dataDir: string, schema: string, snapshot: PlanSnapshot): Promise<boolean> {
   const cluster = await clusterIdentity(dataDir);
   if (cluster === undefined) return false;
-  const file: Stored = { format: FORMAT, key: keyOf(schema, cluster), snapshot: { ...snapshot, records: snapshot.records.map(stored) } };
+  const file: Stored = { format: FORMAT, key: await keyOf(schema, cluster), snapshot: { ...snapshot, records: snapshot.records.map(stored) } };
   return writeFileAtomically(planSnapshotPath(stewardDir), JSON.stringify(file), 0o600);
 }
 

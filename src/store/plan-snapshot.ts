@@ -6,6 +6,7 @@ import { writeFileAtomically } from '../core/atomic-file.js';
 import { sha256Hex } from '../core/hash.js';
 import { sortByAddress } from './code-points.js';
 import type { PauseRecord } from './pause-types.js';
+import { fromSummaryRow, toSummaryRow, type SummaryRow } from './summary-row.js';
 import type { AgentIdentityRecord, SecretRecord } from './secret-types.js';
 import type { Intent, StateRecordSummary } from './types.js';
 
@@ -38,37 +39,13 @@ const FILE = 'plan-snapshot.json';
 /** Changes whenever what the file holds, or what its parts mean, changes. */
 const FORMAT = 1;
 
-/** A record as the file keeps it: arrays take less to write and read than objects. */
-type StoredRecord = readonly [
-  address: string,
-  kind: string,
-  name: string,
-  target: string | null,
-  specHash: string,
-  providerId: string | null,
-  dependencies: readonly string[],
-  protect: boolean,
-];
-
 interface Stored {
   readonly format: number;
   /** The store's schema (its migrations) and the identity of its cluster when the file was written. */
   readonly key: string;
-  readonly snapshot: Omit<PlanSnapshot, 'records'> & { readonly records: readonly StoredRecord[] };
+  /** Records as arrays, which take less to write and read than objects. */
+  readonly snapshot: Omit<PlanSnapshot, 'records'> & { readonly records: readonly SummaryRow[] };
 }
-
-const stored = (r: StateRecordSummary): StoredRecord => [r.address, r.kind, r.name, r.target, r.specHash, r.providerId, r.dependencies, r.protect];
-
-const restored = ([address, kind, name, target, specHash, providerId, dependencies, protect]: StoredRecord): StateRecordSummary => ({
-  address,
-  kind,
-  name,
-  target,
-  specHash,
-  providerId,
-  dependencies,
-  protect,
-});
 
 export const planSnapshotPath = (stewardDir: string): string => join(stewardDir, FILE);
 
@@ -125,7 +102,7 @@ export async function readPlanSnapshot(stewardDir: string, dataDir: string, sche
   if (typeof file !== 'object' || file === null || file.format !== FORMAT || file.key !== (await keyOf(schema, cluster))) return undefined;
   const s = file.snapshot;
   if (typeof s !== 'object' || s === null || ![s.records, s.intents, s.identities, s.secrets, s.pauses].every(isArray)) return undefined;
-  return { ...s, records: s.records.map(restored) };
+  return { ...s, records: s.records.map(fromSummaryRow) };
 }
 
 /**
@@ -135,7 +112,7 @@ export async function readPlanSnapshot(stewardDir: string, dataDir: string, sche
 export async function writePlanSnapshot(stewardDir: string, dataDir: string, schema: string, snapshot: PlanSnapshot): Promise<boolean> {
   const cluster = await clusterIdentity(dataDir);
   if (cluster === undefined) return false;
-  const file: Stored = { format: FORMAT, key: await keyOf(schema, cluster), snapshot: { ...snapshot, records: snapshot.records.map(stored) } };
+  const file: Stored = { format: FORMAT, key: await keyOf(schema, cluster), snapshot: { ...snapshot, records: snapshot.records.map(toSummaryRow) } };
   return writeFileAtomically(planSnapshotPath(stewardDir), JSON.stringify(file), 0o600);
 }
 

@@ -1,16 +1,9 @@
 import { sortByAddress } from './code-points.js';
+import { fromSummaryRow, toSummaryRow } from './summary-row.js';
 import type { StateRecordSummary } from './types.js';
 
-const summaryOf = ({ address, kind, name, target, specHash, providerId, dependencies, protect }: StateRecordSummary): StateRecordSummary => ({
-  address,
-  kind,
-  name,
-  target,
-  specHash,
-  providerId,
-  dependencies,
-  protect,
-});
+/** A copy holding the summary's fields only, whatever else `record` has (a whole record's spec and attributes). */
+const summaryOf = (record: StateRecordSummary): StateRecordSummary => fromSummaryRow(toSummaryRow(record));
 
 /**
  * The summaries of a store's records as this process last read them whole, with its own writes

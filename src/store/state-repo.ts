@@ -5,6 +5,7 @@ import { sortByAddress } from './code-points.js';
 import { isJsonObject } from './json.js';
 import { RECORDS_DIGEST_SQL } from './plan-snapshot.js';
 import { RESOURCE_LOCK_NAMESPACE } from './lock-keys.js';
+import { fromSummaryRow, type SummaryRow } from './summary-row.js';
 import { hasConcurrentWriters, isoTimestamp, sqlState, type SqlClient, type SqlQueryable } from './sql-client.js';
 import type { HistoryAction, HistoryEntry, ResourceChange, StateRecord, StateRecordInput, StateRecordSummary } from './types.js';
 
@@ -63,28 +64,12 @@ const SUMMARY_COLUMNS = 'address, kind, name, target, spec_hash, provider_id, de
 /** `listResources` reads the summary's columns, then the rest of the record. */
 const LIST_COLUMNS = `${SUMMARY_COLUMNS}, version, ${epochMs('created_at')}, ${epochMs('updated_at')}, spec, attributes`;
 
-type SummaryRow = readonly [
-  address: string,
-  kind: string,
-  name: string,
-  target: string | null,
-  specHash: string,
-  providerId: string | null,
-  dependencies: readonly string[],
-  protect: boolean,
-];
-
 type ListedRow = readonly [...SummaryRow, version: number, createdAtMs: number, updatedAtMs: number, spec: JsonValue | null, attributes: Attributes];
-
-function fromSummary(row: SummaryRow | ListedRow): StateRecordSummary {
-  const [address, kind, name, target, specHash, providerId, dependencies, protect] = row;
-  return { address, kind, name, target, specHash, providerId, dependencies, protect };
-}
 
 function fromListed(row: ListedRow): StateRecord {
   // The rest added to the summary built for this row, rather than a copy of it.
   const [, , , , , , , , version, createdAtMs, updatedAtMs, spec, attributes] = row;
-  return Object.assign(fromSummary(row), {
+  return Object.assign(fromSummaryRow(row), {
     version,
     createdAt: new Date(createdAtMs).toISOString(),
     updatedAt: new Date(updatedAtMs).toISOString(),
@@ -292,7 +277,7 @@ export function createStateRepository(client: SqlClient): StateRepository {
   return {
     listResources: () => listPaged(client, LIST_COLUMNS, fromListed),
 
-    listResourceSummaries: () => listPaged(client, SUMMARY_COLUMNS, fromSummary),
+    listResourceSummaries: () => listPaged(client, SUMMARY_COLUMNS, fromSummaryRow),
 
     async recordsDigest(): Promise<string> {
       const [row] = await client.query<{ digest: string }>(RECORDS_DIGEST_SQL);

@@ -11,7 +11,7 @@ import { embeddedTemplatePath, openPgliteClient, type ClusterPreparation } from 
 import type { SqlClient } from './sql-client.js';
 import { createStore } from './store.js';
 import { acquireStoreLock, type StoreLock, type StoreLockMode } from './store-lock.js';
-import { discardPlanSnapshot, readPlanSnapshot, writePlanSnapshot, type PlanSnapshot } from './plan-snapshot.js';
+import { discardPlanSnapshot, readPlanSnapshot, writePlanSnapshot } from './plan-snapshot.js';
 import { planStoreOf, snapshotPlanStore } from './plan-store.js';
 import type { OpenStoreOptions, PlanStore, StateRecordSummary, Store } from './types.js';
 
@@ -145,18 +145,12 @@ async function openEmbedded(options: OpenStoreInternalOptions): Promise<OpenedSt
 export async function openPlanStore(options: OpenStoreInternalOptions): Promise<PlanStore> {
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') return planStoreOf((await openPostgres(options, options.databaseUrl)).store);
   const place = await lockEmbedded(options);
-  let snapshot: PlanSnapshot | undefined;
-  try {
-    snapshot = await readPlanSnapshot(place.stewardDir, place.dataDir, EMBEDDED_PREPARATION.key);
-  } catch (error) {
-    await place.lock.release();
-    throw error;
-  }
+  // Never fails: a snapshot that cannot be read is no snapshot.
+  const snapshot = await readPlanSnapshot(place.stewardDir, place.dataDir, EMBEDDED_PREPARATION.key);
   if (snapshot === undefined) return planStoreOf((await openLockedEmbedded(place)).store);
-  const records = snapshot.records;
   return snapshotPlanStore(
     snapshot,
-    async () => (await openLockedEmbedded(place, records)).store,
+    async () => (await openLockedEmbedded(place, snapshot.records)).store,
     () => place.lock.release(),
   );
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPlanStore, openStoreWithClient } from './open-store.js';
 import { RECORDS_DIGEST_SQL, planSnapshotPath, recordsDigest } from './plan-snapshot.js';
+import { planStoreOf } from './plan-store.js';
 import type { PlanStore, StateRecordInput, Store } from './types.js';
 
 const record = (name: string, overrides: Partial<StateRecordInput> = {}): StateRecordInput => ({
@@ -29,6 +30,19 @@ describe('the plan snapshot of the embedded store', () => {
   let snapshotFile: string;
   const open = async (): Promise<Store> => (await openStoreWithClient({ projectDir, command: 'test' })).store;
   const openPlan = (): Promise<PlanStore> => openPlanStore({ projectDir, command: 'plan' });
+  /** A whole plan's reads, and where they came from. */
+  const planOnce = async () => {
+    const plan = await openPlan();
+    const reads = await planReads(plan);
+    await plan.close();
+    return { fromSnapshot: plan.fromSnapshot, reads };
+  };
+  /** A command that reads every record and closes the store, which keeps a snapshot. */
+  const readWhole = async (): Promise<void> => {
+    const store = await open();
+    await store.listResources();
+    await store.close();
+  };
   /** What a plan reads, wherever it comes from. */
   const planReads = async (plan: PlanStore) => ({
     records: await plan.listResourceSummaries(),
@@ -40,7 +54,7 @@ describe('the plan snapshot of the embedded store', () => {
   const fromStore = async () => {
     const store = await open();
     try {
-      return await planReads({ ...store, fromSnapshot: false, whole: () => Promise.resolve(store) });
+      return await planReads(planStoreOf(store));
     } finally {
       await rm(snapshotFile, { force: true });
       await store.close();
@@ -81,9 +95,7 @@ describe('the plan snapshot of the embedded store', () => {
   it('is kept by a command that read every record, and a plan then reads it without opening the store', async () => {
     const expected = await fromStore();
     expect(await exists(snapshotFile)).toBe(false);
-    const store = await open();
-    await store.listResources();
-    await store.close();
+    await readWhole();
     expect(await exists(snapshotFile)).toBe(true);
     expect((await stat(snapshotFile)).mode & 0o777).toBe(0o600);
 
@@ -108,19 +120,15 @@ describe('the plan snapshot of the embedded store', () => {
     await store.putResource(record('alpha', { specHash: 'spec-alpha-2' }), change);
     await store.removeResource('PostgresRole/beta', { ...change, action: 'delete' });
     await store.close();
-    const plan = await openPlan();
-    const reads = await planReads(plan);
-    await plan.close();
-    expect(plan.fromSnapshot).toBe(true);
+    const { fromSnapshot, reads } = await planOnce();
+    expect(fromSnapshot).toBe(true);
     expect(reads).toEqual(await fromStore());
     expect(reads.records.map((r) => r.address)).toEqual(['PostgresRole/alpha', 'PostgresRole/gamma', 'PostgresRole/zé-𝔁']);
     expect(reads.records[0]?.specHash).toBe('spec-alpha-2');
   });
 
   it('is deleted as soon as any command opens the store, and not kept by one that did not read every record', async () => {
-    const keeper = await open();
-    await keeper.listResources();
-    await keeper.close();
+    await readWhole();
     expect(await exists(snapshotFile)).toBe(true);
 
     const writer = await open();
@@ -155,9 +163,7 @@ describe('the plan snapshot of the embedded store', () => {
 
   it('is not read when the store was changed or replaced by other means, or when it is damaged', async () => {
     const keep = async (): Promise<void> => {
-      const store = await open();
-      await store.listResources();
-      await store.close();
+      await readWhole();
       expect(await exists(snapshotFile)).toBe(true);
     };
     const readsSnapshot = async (): Promise<boolean> => {
@@ -196,9 +202,7 @@ describe('the plan snapshot of the embedded store', () => {
   });
 
   it('opens the store for what it does not hold, and keeps the snapshot valid', async () => {
-    const store = await open();
-    await store.listResources();
-    await store.close();
+    await readWhole();
     const plan = await openPlan();
     try {
       expect(plan.fromSnapshot).toBe(true);
@@ -210,10 +214,8 @@ describe('the plan snapshot of the embedded store', () => {
     } finally {
       await plan.close();
     }
-    const next = await openPlan();
-    const reads = await planReads(next);
-    await next.close();
+    const next = await planOnce();
     expect(next.fromSnapshot).toBe(true);
-    expect(reads).toEqual(await fromStore());
+    expect(next.reads).toEqual(await fromStore());
   });
 });

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomically } from '../core/atomic-file.js';
 import { sha256Hex } from '../core/hash.js';
-import { sortByAddress } from './code-points.js';
 import type { PauseRecord } from './pause-types.js';
 import { fromSummaryRow, toSummaryRow, type SummaryRow } from './summary-row.js';
 import type { AgentIdentityRecord, SecretRecord } from './secret-types.js';
@@ -128,14 +127,15 @@ const NULL_MARK = '\u0002';
 
 /**
  * The digest of the records, as {@link RECORDS_DIGEST_SQL} computes it in the store: each record's
- * summary fields joined by U+001F, records in address order (UTF-8 byte order) joined by U+001E,
+ * summary fields joined by U+001F, records joined by U+001E. `records` must be in address order
+ * (UTF-8 byte order), as the store lists them and the mirror gives them.
  * MD5 in hex. The dependencies are written as `jsonb` prints an array of strings. It checks that
  * this process knows what the store holds, against mistakes rather than an adversary (who could
  * as well write the snapshot): MD5 takes the embedded database 2 ms for 11,100 records, SHA-256
  * about 100 ms.
  */
 export function recordsDigest(records: readonly StateRecordSummary[]): string {
-  const lines = sortByAddress([...records]).map((r) =>
+  const lines = records.map((r) =>
     [
       r.address,
       r.kind,

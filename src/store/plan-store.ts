@@ -4,7 +4,6 @@ import type { PlanStore, Store } from './types.js';
 /** A plan's reads of an open store. */
 export function planStoreOf(store: Store): PlanStore {
   return {
-    backend: store.backend,
     fromSnapshot: false,
     listResourceSummaries: () => store.listResourceSummaries(),
     getResources: (addresses) => store.getResources(addresses),
@@ -27,7 +26,6 @@ export function snapshotPlanStore(snapshot: PlanSnapshot, open: () => Promise<St
   const whole = (): Promise<Store> => (opening ??= open());
   let closing: Promise<void> | undefined;
   return {
-    backend: 'embedded',
     fromSnapshot: true,
     listResourceSummaries: () => Promise.resolve(snapshot.records),
     getResources: async (addresses) => (addresses.length === 0 ? [] : (await whole()).getResources(addresses)),

@@ -37,8 +37,9 @@ export function createStore(parts: StoreParts): Store {
   const intents = createIntentRepository(client);
   const held = new Set<ApplyLockHandle>();
   let closing: Promise<void> | undefined;
-  const mirror = new RecordMirror();
-  if (parts.known !== undefined) mirror.reset(parts.known);
+  // Only a store that keeps a snapshot follows its records (the shared store has other writers).
+  const mirror = parts.keepPlanSnapshot === undefined ? undefined : new RecordMirror();
+  if (parts.known !== undefined) mirror?.reset(parts.known);
   const audit = createAuditLog(client);
   const pauses = createPauseStore(client);
   const secrets = createSecretRepository(client);
@@ -50,12 +51,12 @@ export function createStore(parts: StoreParts): Store {
       seen(result);
       return result;
     } catch (error) {
-      mirror.forget();
+      mirror?.forget();
       throw error;
     }
   };
   const snapshot = async (): Promise<PlanSnapshot | undefined> => {
-    const records = mirror.records();
+    const records = mirror?.records();
     if (records === undefined || recordsDigest(records) !== (await state.recordsDigest())) return undefined;
     return {
       records,
@@ -70,18 +71,18 @@ export function createStore(parts: StoreParts): Store {
     location: parts.location,
     async listResources() {
       const records = await state.listResources();
-      mirror.reset(records);
+      mirror?.reset(records);
       return records;
     },
     async listResourceSummaries() {
       const records = await state.listResourceSummaries();
-      mirror.reset(records);
+      mirror?.reset(records);
       return records;
     },
     getResource: (address) => state.getResource(address),
     getResources: (addresses) => state.getResources(addresses),
-    putResource: (record, change) => writing(state.putResource(record, change), (put) => mirror.put([put])),
-    removeResource: (address, change) => writing(state.removeResource(address, change), () => mirror.remove(address)),
+    putResource: (record, change) => writing(state.putResource(record, change), (put) => mirror?.put([put])),
+    removeResource: (address, change) => writing(state.removeResource(address, change), () => mirror?.remove(address)),
     history: (address, limit) => state.history(address, limit),
     startRun: (run) => runs.startRun(run),
     finishRun: (runId, status, summary) => runs.finishRun(runId, status, summary),
@@ -89,7 +90,7 @@ export function createStore(parts: StoreParts): Store {
     resolveIntent: (intent, outcome) => intents.resolveIntent(intent, outcome),
     recordIntents: (list) => intents.recordIntents(list),
     completeIntents: (items) =>
-      writing(intents.completeIntents(items), () => mirror.put(items.flatMap((i) => (i.put === undefined ? [] : [i.put.record])))),
+      writing(intents.completeIntents(items), () => mirror?.put(items.flatMap((i) => (i.put === undefined ? [] : [i.put.record])))),
     unresolvedIntents: () => intents.unresolvedIntents(),
     audit,
     pauses,
@@ -112,7 +113,7 @@ export function createStore(parts: StoreParts): Store {
       closing ??= (async () => {
         try {
           await Promise.all([...held].map((handle) => handle.release()));
-          const kept = parts.keepPlanSnapshot === undefined ? undefined : await snapshot().catch(() => undefined);
+          const kept = await snapshot().catch(() => undefined);
           await client.close();
           if (kept !== undefined) await parts.keepPlanSnapshot?.(kept).catch(() => undefined);
         } finally {

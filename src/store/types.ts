@@ -195,7 +195,6 @@ export interface AuditLog {
  * kept beside it (see `plan-snapshot.ts`), without starting the database.
  */
 export interface PlanStore {
-  readonly backend: Store['backend'];
   /** The reads below come from the embedded store's plan snapshot. */
   readonly fromSnapshot: boolean;
   listResourceSummaries(): Promise<readonly StateRecordSummary[]>;

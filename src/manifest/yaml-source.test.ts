@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { documentLocation, locate } from './locations.js';
-import { parseManifestText, parseWithPositions } from './yaml-source.js';
+import { jsonRead, parseManifestText, parseWithPositions } from './yaml-source.js';
 
 const TEXT = `# leading comment
 top: 1
@@ -117,5 +117,51 @@ spec:
       expect(parsed.diagnostics, what).toEqual(slow.diagnostics);
       expect(parsed.documents.map((d) => [d.index, d.broken, d.value, d.document.toJS()]), what).toEqual(slow.documents.map((d) => [d.index, d.broken, undefined, d.document.toJS()]));
     }
+  });
+});
+
+describe('files of JSON documents', () => {
+  const json = (value: unknown, space?: number | string): string => JSON.stringify(value, null, space);
+  const ROLE = { apiVersion: 'steward.dev/v1alpha1', kind: 'PostgresRole', metadata: { name: 'app' }, spec: { privileges: ['select'] } };
+  const ODD = { a: '\u00e9 \ud83d\ude00 "quoted" back\\slash /', b: [1, -0.5, 1e21, 12345678901234567890, true, null], 'c:d': { '': {} } };
+
+  it('are read by JSON.parse, with the values and document indices of the positional parser', () => {
+    const files = {
+      'one line each after markers': `---\n${json(ROLE)}\n---\n${json(ODD)}\n`,
+      'no marker before the first': `${json(ROLE)}\n---\n${json(ODD)}`,
+      'pretty-printed, CRLF line ends': `---\r\n${json(ROLE, 2).replace(/\n/g, '\r\n')}\r\n--- \r\n${json(ODD, '\t')}\r\n`,
+      'escapes in keys': '{"a\\"b": 1, "a\\\\": {"x": "y\\":"}}',
+    };
+    for (const [what, text] of Object.entries(files)) {
+      const values = jsonRead(text);
+      expect(values, what).toBeDefined();
+      const fast = parseManifestText('j.yaml', text);
+      const slow = parseWithPositions('j.yaml', text);
+      expect(slow.diagnostics, what).toEqual([]);
+      expect(fast.diagnostics, what).toEqual([]);
+      expect(fast.documents.map((d) => [d.index, d.value]), what).toEqual(slow.documents.map((d) => [d.index, d.document.toJS()]));
+      expect(values, what).toEqual(slow.documents.map((d) => d.document.toJS()));
+    }
+  });
+
+  it('leave to the YAML readers what JSON.parse would read differently or not at all', () => {
+    const cases = {
+      'a repeated key': '{"a": 1, "a": 2}',
+      'a repeated nested key': `---\n${json(ROLE)}\n---\n{"spec": {"x": [{"k": 1, "k": 1}]}}\n`,
+      'an empty document': `${json(ROLE)}\n---\n---\n${json(ROLE)}\n`,
+      'a comment': `# roles\n${json(ROLE)}\n`,
+      'a flow mapping that is not JSON': '{a: 1}\n',
+      'a document that is an array': '[1, 2]\n',
+      'a marker with content on its line': `--- ${json(ROLE)}\n`,
+      'an empty file': '',
+    };
+    for (const [what, text] of Object.entries(cases)) {
+      expect(jsonRead(text), what).toBeUndefined();
+      const parsed = parseManifestText('x.yaml', text);
+      const slow = parseWithPositions('x.yaml', text);
+      expect(parsed.diagnostics, what).toEqual(slow.diagnostics);
+      expect(parsed.documents.map((d) => [d.index, d.broken, d.document.toJS()]), what).toEqual(slow.documents.map((d) => [d.index, d.broken, d.document.toJS()]));
+    }
+    expect(parseManifestText('x.yaml', '{"a": 1, "a": 2}').diagnostics.map((d) => d.summary)).toEqual([expect.stringContaining('unique')]);
   });
 });

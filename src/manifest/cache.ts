@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomically } from '../core/atomic-file.js';
@@ -62,14 +63,14 @@ interface Header {
 
 export interface ManifestCache {
   /** The file's outcomes when a valid entry matches `text`; otherwise undefined. */
-  read(absolute: string, file: string, text: string): Promise<readonly DocumentOutcome[] | undefined>;
+  read(absolute: string, file: string, text: string): readonly DocumentOutcome[] | undefined;
   /** Stores a file whose parse and validation reported nothing; ignored when it cannot be stored. */
   write(absolute: string, file: string, text: string, outcomes: readonly DocumentOutcome[]): Promise<void>;
   /**
    * The whole project's resources, resolved, when the last load of exactly these files (same
    * names, same texts, same order) reported nothing at all; otherwise undefined.
    */
-  readProject(files: readonly ProjectFile[]): Promise<readonly DesiredResource[] | undefined>;
+  readProject(files: readonly ProjectFile[]): readonly DesiredResource[] | undefined;
   /** Stores a project whose load reported nothing; ignored when it cannot be stored. */
   writeProject(files: readonly ProjectFile[], resources: readonly DesiredResource[]): Promise<void>;
 }
@@ -147,7 +148,8 @@ function restoreProject(files: readonly ProjectFile[], stored: readonly StoredRe
 
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 
-let codeHash: Promise<string | undefined> | undefined;
+/** Null until computed; undefined when the code cannot be read. */
+let codeHash: string | undefined | null = null;
 
 /**
  * Where the code that decides what a manifest means is kept as files: the TypeScript sources when
@@ -163,26 +165,30 @@ function codeDirectory(): string | undefined {
 }
 
 /** A hash of the code that decides what a manifest means; undefined (no caching) when it cannot be read. */
-function codeFingerprint(): Promise<string | undefined> {
-  codeHash ??= (async () => {
-    try {
-      const code = codeDirectory();
-      if (code === undefined) return undefined;
-      const hash = createHash('sha256').update(`steward manifest cache ${FORMAT}\n`);
-      for (const dir of ['manifest', 'kinds', 'core'].map((name) => path.join(code, name))) {
-        const names = (await readdir(dir)).filter((n) => /\.(js|ts)$/.test(n) && !/\.test\.|\.d\.ts$/.test(n)).sort();
-        if (names.length === 0) return undefined;
-        for (const name of names) {
-          hash.update(`${path.basename(dir)}/${name}\n`);
-          hash.update(await readFile(path.join(dir, name)));
-        }
-      }
-      return hash.digest('hex');
-    } catch {
-      return undefined;
-    }
-  })();
+function codeFingerprint(): string | undefined {
+  if (codeHash === null) codeHash = readCodeFingerprint();
   return codeHash;
+}
+
+function readCodeFingerprint(): string | undefined {
+  try {
+    const code = codeDirectory();
+    if (code === undefined) return undefined;
+    const hash = createHash('sha256').update(`steward manifest cache ${FORMAT}\n`);
+    for (const dir of ['manifest', 'kinds', 'core'].map((name) => path.join(code, name))) {
+      const names = readdirSync(dir)
+        .filter((n) => /\.(js|ts)$/.test(n) && !/\.test\.|\.d\.ts$/.test(n))
+        .sort();
+      if (names.length === 0) return undefined;
+      for (const name of names) {
+        hash.update(`${path.basename(dir)}/${name}\n`);
+        hash.update(readFileSync(path.join(dir, name)));
+      }
+    }
+    return hash.digest('hex');
+  } catch {
+    return undefined;
+  }
 }
 
 function isPlainJson(value: unknown): boolean {
@@ -263,10 +269,11 @@ function restore(file: string, text: string, stored: readonly StoredDocument[], 
 
 /**
  * Opens the cache kept in `dir` (created on first write, with a `.gitignore` so it is never
- * committed). Returns undefined when Steward's own code cannot be fingerprinted: then nothing is cached.
+ * committed). Returns undefined when Steward's own code cannot be fingerprinted: then nothing is
+ * cached. Its reads are synchronous, as the load's others (see `loadManifests`); its writes are not.
  */
-export async function openManifestCache(dir: string, kinds: ReadonlyMap<string, KindDefinition>): Promise<ManifestCache | undefined> {
-  const code = await codeFingerprint();
+export function openManifestCache(dir: string, kinds: ReadonlyMap<string, KindDefinition>): ManifestCache | undefined {
+  const code = codeFingerprint();
   if (code === undefined) return undefined;
   const kindNames = [...kinds.keys()].sort().join(',');
   // A load asks for each file's text hash for the project's key and again for the file's own.
@@ -286,10 +293,10 @@ export async function openManifestCache(dir: string, kinds: ReadonlyMap<string, 
       await writeFile(path.join(dir, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined);
     })());
   /** The payload of the entry at `target` when its header has this key and its digest matches. */
-  const readEntry = async (target: string, key: string): Promise<unknown> => {
+  const readEntry = (target: string, key: string): unknown => {
     let content: string;
     try {
-      content = await readFile(target, 'utf8');
+      content = readFileSync(target, 'utf8');
     } catch {
       return undefined;
     }
@@ -319,8 +326,8 @@ export async function openManifestCache(dir: string, kinds: ReadonlyMap<string, 
   const projectKey = (files: readonly ProjectFile[]): string =>
     sha256(`${code}\n${kindNames}\n${files.map((f) => `${f.absolute}\u0000${f.file}\u0000${textHash(f.text)}`).join('\n')}`);
   return {
-    async read(absolute, file, text) {
-      const stored = await readEntry(entryPath(absolute), keyOf(file, text));
+    read(absolute, file, text) {
+      const stored = readEntry(entryPath(absolute), keyOf(file, text));
       if (!Array.isArray(stored) || !stored.every(isStored)) return undefined;
       try {
         return restore(file, text, stored, kinds);
@@ -329,8 +336,8 @@ export async function openManifestCache(dir: string, kinds: ReadonlyMap<string, 
       }
     },
 
-    async readProject(files) {
-      const stored = await readEntry(projectPath, projectKey(files));
+    readProject(files) {
+      const stored = readEntry(projectPath, projectKey(files));
       return Array.isArray(stored) && stored.every((r) => isResource(r, kinds)) ? restoreProject(files, stored) : undefined;
     },
 

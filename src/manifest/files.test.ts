@@ -92,7 +92,7 @@ describe('findManifestFiles and displayPath', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'steward-files-'));
     try {
       for (const name of ['b.yaml', 'A.yml', 'a.yaml', 'z.txt']) await writeFile(path.join(dir, name), '');
-      const found = await findManifestFiles(dir);
+      const found = findManifestFiles(dir);
       expect(found.files).toEqual(['A.yml', 'a.yaml', 'b.yaml'].map((n) => path.join(dir, n)));
     } finally {
       await rm(dir, { recursive: true, force: true });

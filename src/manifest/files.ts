@@ -1,5 +1,5 @@
 import type { Dirent, Stats } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage, type Diagnostic } from '../core/index.js';
 
@@ -43,15 +43,15 @@ export function ioDiagnostic(summary: string, hint: string, options: { readonly 
  * Every manifest file under `dir`, recursively. `dir` may also name a single manifest file.
  * Problems (a missing directory, an unreadable sub-directory) become `io` diagnostics; this never
  * throws for them. Symbolic links are followed, each real directory visited once so a link loop
- * cannot recurse forever.
+ * cannot recurse forever. Synchronous, as the load's other reads (see `loadManifests`).
  */
-export async function findManifestFiles(dir: string): Promise<FoundFiles> {
+export function findManifestFiles(dir: string): FoundFiles {
   const root = path.resolve(dir);
   const diagnostics: Diagnostic[] = [];
   const files: string[] = [];
   let rootStat: Stats;
   try {
-    rootStat = await stat(root);
+    rootStat = statSync(root);
   } catch (error) {
     diagnostics.push(
       ioDiagnostic(
@@ -69,13 +69,13 @@ export async function findManifestFiles(dir: string): Promise<FoundFiles> {
     return { files, diagnostics };
   }
   const visited = new Set<string>();
-  const walk = async (directory: string): Promise<void> => {
+  const walk = (directory: string): void => {
     let entries: Dirent[];
     try {
-      const real = await realpath(directory);
+      const real = realpathSync(directory);
       if (visited.has(real)) return;
       visited.add(real);
-      entries = await readdir(directory, { withFileTypes: true });
+      entries = readdirSync(directory, { withFileTypes: true });
     } catch (error) {
       const summary = `Cannot read the directory ${displayPath(directory)}.`;
       diagnostics.push(ioDiagnostic(summary, 'Make the directory readable or move it out of the manifest directory.', { cause: error }));
@@ -87,7 +87,7 @@ export async function findManifestFiles(dir: string): Promise<FoundFiles> {
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
         try {
-          const target = await stat(full);
+          const target = statSync(full);
           isDirectory = target.isDirectory();
           isFile = target.isFile();
         } catch (error) {
@@ -98,11 +98,11 @@ export async function findManifestFiles(dir: string): Promise<FoundFiles> {
           continue;
         }
       }
-      if (isDirectory && !isSkippedDirectory(entry.name)) await walk(full);
+      if (isDirectory && !isSkippedDirectory(entry.name)) walk(full);
       else if (isFile && isManifestFile(entry.name)) files.push(full);
     }
   };
-  await walk(root);
+  walk(root);
   files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return { files, diagnostics };
 }

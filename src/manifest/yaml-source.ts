@@ -73,6 +73,10 @@ const isMapping = (value: unknown): value is Readonly<Record<string, unknown>> =
 
 /** A line that starts a document and holds nothing else. */
 const DOCUMENT_MARKER = /^---[ \t]*\r?$/m;
+/** Text that opens with an object, after blank space. */
+const OPENS_OBJECT = /^\s*\{/;
+/** A file whose first document opens with an object, after an optional marker line. */
+const FIRST_OPENS_OBJECT = /^\s*(?:---[ \t]*\r?\n\s*)?\{/;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
@@ -109,13 +113,15 @@ function keysHeld(value: unknown): number {
  * holds is left to the YAML readers, which report the repeated key.
  */
 export function jsonRead(text: string): readonly Readonly<Record<string, unknown>>[] | undefined {
+  // A YAML file is told apart by its first characters, before its text is split.
+  if (!FIRST_OPENS_OBJECT.test(text)) return undefined;
   const parts = text.split(DOCUMENT_MARKER);
   if (parts[0]!.trim() === '') parts.shift();
   if (parts.length === 0) return undefined;
   const values: Readonly<Record<string, unknown>>[] = [];
   for (const part of parts) {
     // An empty document, a comment or anything but an object: the YAML readers decide.
-    if (part.trimStart()[0] !== '{') return undefined;
+    if (!OPENS_OBJECT.test(part)) return undefined;
     let value: unknown;
     try {
       value = JSON.parse(part);

@@ -22,7 +22,14 @@ import { embeddedStoreTemplatePath } from '../src/store/open-store.js';
  * Slowness is reported; only a wrong result (a non-empty plan after apply, drift not reported
  * exactly) fails (exit 1).
  *
- *   npm run bench:postgres -- [--roles N] [--schemas N] [--grants N] [--parallelism N] [--store embedded|postgres] [--json]
+ *   npm run bench:postgres -- [--rounds N] [--roles N] [--schemas N] [--grants N] [--parallelism N] [--store embedded|postgres] [--json]
+ *
+ * The cold apply and its baseline run in --rounds rounds (3 unless told), each the baseline script
+ * then the apply, on databases, roles and a store made anew: the ratio is the median of the
+ * rounds' ratios, each of two runs a few seconds apart. The no-op plan runs as many times, and its
+ * time is their median. A machine whose speed drifts (a shared virtual machine's can halve from
+ * one minute to the next) otherwise makes one run measure the drift as much as the code. Every
+ * run's time is printed.
  *
  * Each Steward command runs in a child process of this script (`--phase`), as `steward plan` or
  * `steward apply` would: its peak RSS is then that command's own, not this process's (which also
@@ -54,6 +61,8 @@ type StoreKind = 'embedded' | 'postgres';
 interface Options {
   /** embedded: the default PGlite store in the project; postgres: STEWARD_DATABASE_URL on the benchmark server. */
   readonly store: StoreKind;
+  /** Pairs of baseline and cold apply; the ratio reported is their median. */
+  readonly rounds: number;
   readonly roles: number;
   readonly schemas: number;
   readonly grants: number;
@@ -239,6 +248,30 @@ async function setupDatabase(server: EmbeddedServer, database: string, data: Dat
     const ddl = data.schemas.flatMap((s) => [`CREATE SCHEMA ${q(s)};`, ...data.tables.map((t) => `CREATE TABLE ${q(s)}.${q(t)} (id int);`)]);
     await c.query(ddl.join('\n'));
   });
+}
+
+/**
+ * Makes the next round's apply as cold as the first: the databases and roles of both runs are
+ * dropped and made again as {@link setupDatabase} makes them, and the project's store (with its
+ * manifest cache) is removed, or with --store postgres the state's database is made anew. Not timed.
+ */
+async function resetForColdApply(server: EmbeddedServer, dir: string, runs: readonly (readonly [database: string, data: DataSet])[], stateDb: string | undefined): Promise<void> {
+  await withClient(server, 'postgres', async (c) => {
+    for (const [database] of runs) await c.query(`DROP DATABASE ${q(database)} WITH (FORCE)`);
+    for (const [, data] of runs) await c.query(`DROP ROLE ${data.roles.map(q).join(', ')}`);
+    if (stateDb !== undefined) {
+      await c.query(`DROP DATABASE ${q(stateDb)} WITH (FORCE)`);
+      await c.query(`CREATE DATABASE ${q(stateDb)}`);
+    }
+  });
+  for (const [database, data] of runs) await setupDatabase(server, database, data);
+  await rm(join(dir, '.steward'), { recursive: true, force: true });
+}
+
+/** The middle value's index of `values` (the lower of the two middle ones for an even count). */
+function medianIndex(values: readonly number[]): number {
+  const order = values.map((value, index) => ({ value, index })).sort((a, b) => a.value - b.value);
+  return order[Math.floor((order.length - 1) / 2)]!.index;
 }
 
 /** Resets the server's statement statistics, so the next read counts one command's statements only. */
@@ -434,20 +467,10 @@ interface Machine {
   readonly loadAverage: readonly [start: number, end: number];
 }
 
-interface BenchResult {
-  readonly roles: number;
-  readonly schemas: number;
-  readonly tables: number;
-  readonly grants: number;
-  readonly resources: number;
-  readonly parallelism: number;
+/** One round: the baseline script, then Steward's cold apply, a few seconds apart. */
+interface ApplyRound {
   readonly applyMs: number;
   readonly rawSqlApplyMs: number;
-  /** The same script without per-statement transactions, i.e. as one implicit transaction. */
-  readonly rawSqlOneTransactionMs: number;
-  readonly store: StoreKind;
-  /** With the embedded store: whether the cold apply's new cluster came from the machine's template (else PGlite ran initdb). */
-  readonly storeFromTemplate?: boolean;
   readonly applyRatio: number;
   readonly applyPeakRssMb: number;
   /** CPU time of the apply's process (all its threads). */
@@ -455,15 +478,41 @@ interface BenchResult {
   /** The server's CPU time during the apply and during the baseline script (Linux only; see `serverCpuReader`). */
   readonly applyServerCpuMs?: number;
   readonly rawSqlServerCpuMs?: number;
+  /** With the embedded store: whether the cold apply's new cluster came from the machine's template (else PGlite ran initdb). */
+  readonly storeFromTemplate?: boolean;
   readonly applyChanges: number;
   readonly applyFailed: number;
+}
+
+/**
+ * The apply's fields are those of the round with the median ratio, so they belong to one real
+ * run; `rounds` has every round.
+ */
+interface BenchResult extends Omit<ApplyRound, 'applyFailed'> {
+  readonly roles: number;
+  readonly schemas: number;
+  readonly tables: number;
+  readonly grants: number;
+  readonly resources: number;
+  readonly parallelism: number;
+  /** The same script without per-statement transactions, i.e. as one implicit transaction (once, before the rounds). */
+  readonly rawSqlOneTransactionMs: number;
+  readonly store: StoreKind;
+  readonly rounds: readonly ApplyRound[];
+  /** Which of `rounds` (from 1) has the median ratio, the one whose fields this result repeats. */
+  readonly medianRound: number;
+  /** Changes that did not succeed, in all rounds. */
+  readonly applyFailed: number;
+  /** The median of the no-op plans' times (as many plans as rounds, after the last round's apply). */
   readonly noopPlanMs: number;
-  /** Statements Steward's login sent per database during the no-op plan, counted by the server. */
+  readonly noopPlanRunsMs: readonly number[];
+  /** Statements Steward's login sent per database during a no-op plan, counted by the server: the most of any of them. */
   readonly catalogQueries: Readonly<Record<string, number>>;
-  /** The same plan's statements as Steward counts them, per target. */
+  /** The median plan's statements as Steward counts them, per target. */
   readonly stewardStatements: Readonly<Record<string, number>>;
-  /** Peak RSS of the no-op plan's process. */
+  /** Peak RSS of the no-op plans' processes: the highest. */
   readonly peakRssMb: number;
+  /** Changes any of the no-op plans reported. */
   readonly noopChanges: readonly string[];
   readonly driftPlanMs: number;
   readonly driftPeakRssMb: number;
@@ -484,6 +533,7 @@ function parseOptions(args: readonly string[]): Options & { readonly phase?: Pha
   const { values } = parseArgs({
     args: [...args],
     options: {
+      rounds: { type: 'string' },
       roles: { type: 'string' },
       schemas: { type: 'string' },
       grants: { type: 'string' },
@@ -506,6 +556,7 @@ function parseOptions(args: readonly string[]): Options & { readonly phase?: Pha
   if (store !== 'embedded' && store !== 'postgres') throw new Error(`--store must be embedded or postgres, got ${store}`);
   const options: Options = {
     store,
+    rounds: int('rounds', values.rounds, 3),
     roles: int('roles', values.roles, 1000),
     schemas: int('schemas', values.schemas, 100),
     grants: int('grants', values.grants, 10_000),
@@ -555,9 +606,7 @@ async function bench(options: Options): Promise<BenchResult> {
       const after = await serverCpu?.();
       return [result, before === undefined || after === undefined ? undefined : after - before];
     };
-    progress('baseline: the same DDL as one script over one connection, a transaction per statement');
-    const [rawSqlApplyMs, rawSqlServerCpuMs] = await serverCpuOf(() => timeScript(RAW_DB, rawScript(raw, 'per-statement')));
-    progress('the same script as one implicit transaction (for reference)');
+    progress('the baseline script as one implicit transaction (for reference)');
     const rawSqlOneTransactionMs = await timeScript(ONE_TX_DB, rawScript(oneTx, 'one'));
     let databaseUrl: string | undefined;
     if (options.store === 'postgres') {
@@ -567,13 +616,46 @@ async function bench(options: Options): Promise<BenchResult> {
     }
 
     const template = options.store === 'embedded' ? await embeddedStoreTemplatePath() : undefined;
-    const storeFromTemplate = template === undefined ? undefined : await access(template).then(() => true, () => false);
-    progress(`steward apply (cold, parallelism ${options.parallelism})`);
-    const [apply, applyServerCpuMs] = await serverCpuOf(() => runChild('apply', dir, options.parallelism, databaseUrl));
-    progress(`steward plan (no-op)`);
-    await resetStatements(server);
-    const noop = await runChild('plan', dir, options.parallelism, databaseUrl);
-    const catalogQueries = await statementsByDatabase(server);
+    const rounds: ApplyRound[] = [];
+    const applyErrors: string[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      const of = `round ${round} of ${options.rounds}`;
+      if (round > 1) {
+        progress(`${of}: dropping and making again both databases, their roles and the store (not timed)`);
+        await resetForColdApply(server, dir, [[RAW_DB, raw], [STEWARD_DB, steward]], databaseUrl === undefined ? undefined : STATE_DB);
+      }
+      progress(`${of}: baseline, the same DDL as one script over one connection, a transaction per statement`);
+      const [rawSqlApplyMs, rawSqlServerCpuMs] = await serverCpuOf(() => timeScript(RAW_DB, rawScript(raw, 'per-statement')));
+      const storeFromTemplate = template === undefined ? undefined : await access(template).then(() => true, () => false);
+      progress(`${of}: steward apply (cold, parallelism ${options.parallelism})`);
+      const [apply, applyServerCpuMs] = await serverCpuOf(() => runChild('apply', dir, options.parallelism, databaseUrl));
+      applyErrors.push(...apply.errors);
+      rounds.push({
+        applyMs: apply.ms,
+        rawSqlApplyMs,
+        applyRatio: apply.ms / rawSqlApplyMs,
+        applyPeakRssMb: apply.maxRssMb,
+        applyCpuMs: apply.cpuMs,
+        ...(applyServerCpuMs === undefined || rawSqlServerCpuMs === undefined ? {} : { applyServerCpuMs, rawSqlServerCpuMs }),
+        ...(storeFromTemplate === undefined ? {} : { storeFromTemplate }),
+        applyChanges: apply.applied,
+        applyFailed: apply.failed,
+      });
+    }
+    const medianAt = medianIndex(rounds.map((r) => r.applyRatio));
+    const median = rounds[medianAt]!;
+    // As many no-op plans as rounds, each counted on its own; the time is their median, the
+    // statements and the memory the most any of them took, and a change in any one is wrong.
+    const noops: { readonly run: PhaseResult; readonly queries: Readonly<Record<string, number>> }[] = [];
+    for (let run = 1; run <= options.rounds; run++) {
+      progress(`steward plan (no-op), ${run} of ${options.rounds}`);
+      await resetStatements(server);
+      noops.push({ run: await runChild('plan', dir, options.parallelism, databaseUrl), queries: await statementsByDatabase(server) });
+    }
+    const noop = noops[medianIndex(noops.map((n) => n.run.ms))]!.run;
+    const catalogQueries: Record<string, number> = {};
+    for (const { queries } of noops) for (const [db, n] of Object.entries(queries)) catalogQueries[db] = Math.max(catalogQueries[db] ?? 0, n);
+    const noopPeakRssMb = Math.max(...noops.map((n) => n.run.maxRssMb));
 
     progress('10 out-of-band changes');
     for (const change of drift) await withClient(server, change.database, (c) => c.query(change.sql));
@@ -583,7 +665,6 @@ async function bench(options: Options): Promise<BenchResult> {
     const expected = drift.map((d) => d.address).sort();
     const driftExact = [...new Set(reported)].sort().join('\n') === expected.join('\n') && reported.length === expected.length;
 
-    const applyRatio = apply.ms / rawSqlApplyMs;
     const model = cpus()[0]?.model.trim() ?? 'unknown';
     return {
       roles: steward.roles.length,
@@ -592,35 +673,31 @@ async function bench(options: Options): Promise<BenchResult> {
       grants: steward.grants.length,
       resources: steward.roles.length + steward.schemas.length + steward.grants.length,
       parallelism: options.parallelism,
-      applyMs: apply.ms,
-      rawSqlApplyMs,
+      ...median,
       rawSqlOneTransactionMs,
       store: options.store,
-      ...(storeFromTemplate === undefined ? {} : { storeFromTemplate }),
-      applyRatio,
-      applyPeakRssMb: apply.maxRssMb,
-      applyCpuMs: apply.cpuMs,
-      ...(applyServerCpuMs === undefined || rawSqlServerCpuMs === undefined ? {} : { applyServerCpuMs, rawSqlServerCpuMs }),
-      applyChanges: apply.applied,
-      applyFailed: apply.failed,
+      rounds,
+      medianRound: medianAt + 1,
+      applyFailed: rounds.reduce((sum, r) => sum + r.applyFailed, 0),
       noopPlanMs: noop.ms,
+      noopPlanRunsMs: noops.map((n) => n.run.ms),
       catalogQueries,
       stewardStatements: noop.statements,
-      peakRssMb: noop.maxRssMb,
-      noopChanges: noop.changes,
+      peakRssMb: noopPeakRssMb,
+      noopChanges: [...new Set(noops.flatMap((n) => n.run.changes))],
       driftPlanMs: drifted.ms,
       driftPeakRssMb: drifted.maxRssMb,
       driftReported: reported.length,
       driftExpected: expected,
       driftChanges: drifted.changes,
       driftExact,
-      errors: [...apply.errors, ...noop.errors, ...drifted.errors],
+      errors: [...applyErrors, ...noops.flatMap((n) => n.run.errors), ...drifted.errors],
       targets: TARGETS,
       met: {
         noopPlan: noop.ms < TARGETS.noopPlanMs,
         catalogQueries: Object.values(catalogQueries).every((n) => n <= TARGETS.catalogQueriesPerDatabase),
-        peakRss: noop.maxRssMb < TARGETS.peakRssMb,
-        apply: applyRatio <= TARGETS.applyRatio,
+        peakRss: noopPeakRssMb < TARGETS.peakRssMb,
+        apply: median.applyRatio <= TARGETS.applyRatio,
       },
       machine: {
         cpu: model,
@@ -649,23 +726,60 @@ function table(r: BenchResult): string {
   const queries = Object.entries(r.catalogQueries).map(([db, n]) => `${db} ${n}`).join(', ') || 'none';
   const rows: (readonly string[])[] = [
     ['metric', 'Steward', 'baseline', 'ratio', 'target', 'met?'],
-    ['cold apply', secs(r.applyMs), secs(r.rawSqlApplyMs), `${r.applyRatio.toFixed(1)}x`, `<= ${TARGETS.applyRatio}x baseline`, yes(r.met.apply)],
+    [`cold apply (median of ${r.rounds.length})`, secs(r.applyMs), secs(r.rawSqlApplyMs), `${r.applyRatio.toFixed(1)}x`, `<= ${TARGETS.applyRatio}x baseline`, yes(r.met.apply)],
     ['  baseline as one transaction', '', secs(r.rawSqlOneTransactionMs), `${(r.applyMs / r.rawSqlOneTransactionMs).toFixed(1)}x`, '', ''],
     ['  CPU: the command', secs(r.applyCpuMs), '', '', '', ''],
     ...(r.applyServerCpuMs === undefined || r.rawSqlServerCpuMs === undefined
       ? []
       : [['  CPU: the server', secs(r.applyServerCpuMs), secs(r.rawSqlServerCpuMs), `${(r.applyServerCpuMs / r.rawSqlServerCpuMs).toFixed(1)}x`, '', '']]),
-    ['no-op plan (full refresh)', secs(r.noopPlanMs), '', '', `< ${secs(TARGETS.noopPlanMs)}`, yes(r.met.noopPlan)],
-    ['  statements per database', queries, '', '', `<= ${TARGETS.catalogQueriesPerDatabase} per database`, yes(r.met.catalogQueries)],
-    ['  peak RSS', mb(r.peakRssMb), '', '', `< ${TARGETS.peakRssMb} MB`, yes(r.met.peakRss)],
+    [`no-op plan (full refresh; median of ${r.noopPlanRunsMs.length})`, secs(r.noopPlanMs), '', '', `< ${secs(TARGETS.noopPlanMs)}`, yes(r.met.noopPlan)],
+    ['  statements per database (most)', queries, '', '', `<= ${TARGETS.catalogQueriesPerDatabase} per database`, yes(r.met.catalogQueries)],
+    ['  peak RSS (highest)', mb(r.peakRssMb), '', '', `< ${TARGETS.peakRssMb} MB`, yes(r.met.peakRss)],
     ['  changes reported', String(r.noopChanges.length), '', '', '0', yes(r.noopChanges.length === 0)],
     ['plan after 10 changes', secs(r.driftPlanMs), '', '', '', ''],
     ['  changes reported', `${r.driftReported} (${r.driftExact ? 'exactly the 10 made' : 'NOT the 10 made'})`, '', '', 'exactly 10', yes(r.driftExact)],
     ['apply peak RSS', mb(r.applyPeakRssMb), '', '', '', ''],
   ];
+  return columns(rows);
+}
+
+/** Rows as aligned columns, the first one a header underlined with dashes. */
+function columns(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
   const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [line(rows[0]!), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** Every round's pair of runs, in the order they ran. */
+function rounds(r: BenchResult): string {
+  const server = (ms: number | undefined): string => (ms === undefined ? '' : secs(ms));
+  const rows: (readonly string[])[] = [
+    ['round', 'cold apply', 'baseline', 'ratio', 'CPU: the command', 'CPU: the server', 'baseline server CPU', 'apply peak RSS'],
+    ...r.rounds.map((round, i) => [
+      `${i + 1}${i + 1 === r.medianRound ? ' (median)' : ''}`,
+      secs(round.applyMs),
+      secs(round.rawSqlApplyMs),
+      `${round.applyRatio.toFixed(2)}x`,
+      secs(round.applyCpuMs),
+      server(round.applyServerCpuMs),
+      server(round.rawSqlServerCpuMs),
+      mb(round.applyPeakRssMb),
+    ]),
+  ];
+  return [
+    'cold apply, each round (the baseline script, then the apply):',
+    columns(rows),
+    '',
+    `no-op plans, each after the last round: ${r.noopPlanRunsMs.map(secs).join(', ')}`,
+  ].join('\n');
+}
+
+/** Where each round's new embedded store came from: the machine's template, or initdb when there was none yet. */
+function storeOrigin(rounds: readonly ApplyRound[]): string {
+  if (rounds.some((r) => r.storeFromTemplate === undefined)) return '';
+  const initdb = rounds.flatMap((r, i) => (r.storeFromTemplate === true ? [] : [i + 1]));
+  if (initdb.length === 0) return "; every round's new store started from this machine's cluster template";
+  return `; the new store of round ${initdb.join(', ')} ran initdb (no cluster template on this machine yet)`;
 }
 
 function text(r: BenchResult): string {
@@ -675,8 +789,9 @@ function text(r: BenchResult): string {
     '',
     table(r),
     '',
-    `apply: ${r.applyChanges} changes, ${r.applyFailed} not succeeded` +
-      (r.storeFromTemplate === undefined ? '' : r.storeFromTemplate ? "; its new store started from this machine's cluster template" : '; its new store ran initdb (no cluster template on this machine yet)'),
+    rounds(r),
+    '',
+    `apply: ${r.applyChanges} changes in each round, ${r.applyFailed} not succeeded in all` + storeOrigin(r.rounds),
     `Steward's own statement count for the no-op plan, per target: ${Object.entries(r.stewardStatements).map(([t, n]) => `${t} ${n}`).join(', ')}`,
     'drift reported:',
     ...r.driftChanges.map((c) => `  ${c}`),

@@ -19,13 +19,17 @@ SELECT r.oid::text AS oid, ${ROLE_COLUMNS},
        dep.owned, dep.privileges, dep.databases
   FROM pg_catalog.pg_roles r
   -- What depends on the role in every database (pg_shdepend is cluster-wide), so a plan can say
-  -- what deleting it involves without connecting to each database.
+  -- what deleting it involves without connecting to each database. The databases are told apart
+  -- by OID and named afterwards, a few per role: naming each dependency first (a join per row and
+  -- a distinct set of names) took the server twice as long for 1,000 roles holding 40,000.
   CROSS JOIN LATERAL (
     SELECT count(*) FILTER (WHERE s.deptype = 'o')::int AS owned,
            count(*) FILTER (WHERE s.deptype <> 'o')::int AS privileges,
-           coalesce(array_agg(DISTINCT coalesce(d.datname::text, '(shared)')) FILTER (WHERE s.refobjid IS NOT NULL), '{}')::text[] AS databases
+           ARRAY(SELECT coalesce(d.datname::text, '(shared)')
+                   FROM unnest(array_agg(DISTINCT s.dbid)) AS u(dbid)
+                   LEFT JOIN pg_catalog.pg_database d ON d.oid = u.dbid
+                  WHERE u.dbid IS NOT NULL) AS databases
       FROM pg_catalog.pg_shdepend s
-      LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid
      WHERE s.refclassid = 'pg_catalog.pg_authid'::regclass AND s.refobjid = r.oid) dep
  WHERE r.rolname IN (SELECT unnest($1::text[]))`;
 

@@ -17,7 +17,7 @@ import type { DatabaseConnection, InstanceConnection } from './connection.js';
 import { isMissingDatabase } from './by-database.js';
 import { providerError, sqlState } from './errors.js';
 import type { KindHandler } from './kind-handler.js';
-import { expandTokens, fullSet, observedTokens, privilegeDelta, type PrivilegeDelta } from './privilege-math.js';
+import { expandTokens, fullSet, observedTokens, privilegeDelta, samePrivileges, type PrivilegeDelta } from './privilege-math.js';
 import { databaseLockKey, lockCatalogObjects, schemaLockKey } from './object-lock.js';
 import { ident } from './quote.js';
 
@@ -135,7 +135,12 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
     const objects = snapshot.bySchema.get(spec.on.schema!) ?? [];
     for (const object of objects) {
       const held = snapshot.held(object, grantee);
-      if ([...held.keys()].some((p) => !additive || desired.has(p))) holdsAny = true;
+      // Mostly each object holds exactly what is declared: nothing lacking, nothing extra.
+      if (samePrivileges(held, desired)) {
+        if (held.size > 0) holdsAny = true;
+        continue;
+      }
+      if (!holdsAny) holdsAny = additive ? [...held.keys()].some((p) => desired.has(p)) : held.size > 0;
       const delta = privilegeDelta(desired, held, !additive);
       const lacking = [...delta.grant, ...delta.grantWithOption.map((p) => `${p} WITH GRANT OPTION`)].sort();
       const surplus = [...delta.revoke, ...delta.revokeOption.map((p) => `${p} WITH GRANT OPTION`)].sort();

@@ -488,7 +488,7 @@ interface ApplyRound {
  * The apply's fields are those of the round with the median ratio, so they belong to one real
  * run; `rounds` has every round.
  */
-interface BenchResult extends Omit<ApplyRound, 'applyFailed'> {
+interface BenchResult extends ApplyRound {
   readonly roles: number;
   readonly schemas: number;
   readonly tables: number;
@@ -501,7 +501,7 @@ interface BenchResult extends Omit<ApplyRound, 'applyFailed'> {
   readonly rounds: readonly ApplyRound[];
   /** Which of `rounds` (from 1) has the median ratio, the one whose fields this result repeats. */
   readonly medianRound: number;
-  /** Changes that did not succeed, in all rounds. */
+  /** Changes that did not succeed, in all rounds (not only the median round's). */
   readonly applyFailed: number;
   /** The median of the no-op plans' times (as many plans as rounds, after the last round's apply). */
   readonly noopPlanMs: number;

@@ -27,8 +27,7 @@ SELECT r.oid::text AS oid, ${ROLE_COLUMNS},
            count(*) FILTER (WHERE s.deptype <> 'o')::int AS privileges,
            ARRAY(SELECT coalesce(d.datname::text, '(shared)')
                    FROM unnest(array_agg(DISTINCT s.dbid)) AS u(dbid)
-                   LEFT JOIN pg_catalog.pg_database d ON d.oid = u.dbid
-                  WHERE u.dbid IS NOT NULL) AS databases
+                   LEFT JOIN pg_catalog.pg_database d ON d.oid = u.dbid) AS databases
       FROM pg_catalog.pg_shdepend s
      WHERE s.refclassid = 'pg_catalog.pg_authid'::regclass AND s.refobjid = r.oid) dep
  WHERE r.rolname IN (SELECT unnest($1::text[]))`;

@@ -19,6 +19,7 @@ import { providerError, sqlState } from './errors.js';
 import type { KindHandler } from './kind-handler.js';
 import { expandTokens, fullSet, observedTokens, privilegeDelta, samePrivileges, type PrivilegeDelta } from './privilege-math.js';
 import { databaseLockKey, lockCatalogObjects, schemaLockKey } from './object-lock.js';
+import { jsonRows } from './json-rows.js';
 import { ident } from './quote.js';
 
 type Query = (text: string, params?: readonly unknown[]) => Promise<unknown>;
@@ -80,9 +81,9 @@ async function readDatabaseAcls(db: DatabaseConnection, specs: readonly Postgres
   const [roles, tables, sequences, columns, functions, types, schemas, resolved] = await Promise.all([
     grantees.length === 0
       ? Promise.resolve(new Map<string, string>())
-      : db
-          .query<{ oid: string; rolname: string }>('SELECT oid::text AS oid, rolname FROM pg_catalog.pg_roles WHERE rolname IN (SELECT unnest($1::text[]))', [grantees])
-          .then((r) => new Map(r.rows.map((row) => [row.rolname, row.oid]))),
+      : jsonRows<{ oid: string; rolname: string }>(db, 'SELECT oid::text AS oid, rolname FROM pg_catalog.pg_roles WHERE rolname IN (SELECT unnest($1::text[]))', [grantees]).then(
+          (rows) => new Map(rows.map((row) => [row.rolname, row.oid])),
+        ),
     tableSchemas.length ? readRelations(db, tableSchemas, RELKINDS.table, readFor) : EMPTY_SNAPSHOT,
     sequenceSchemas.length ? readRelations(db, sequenceSchemas, RELKINDS.sequence, readFor) : EMPTY_SNAPSHOT,
     columnSchemas.length ? readColumns(db, columnSchemas, readFor) : EMPTY_SNAPSHOT,

@@ -3,6 +3,7 @@ import { POSTGRES_ROLE, normalizeTimestamp, parameterItems, postgresRoleSpecSche
 import type { InstanceConnection } from './connection.js';
 import { providerError, sqlState } from './errors.js';
 import type { KindHandler } from './kind-handler.js';
+import { jsonRows } from './json-rows.js';
 import { ident, literal } from './quote.js';
 import { ROLE_COLUMNS, roleFields, type RoleCatalogRow } from './role-catalog.js';
 
@@ -126,7 +127,7 @@ export const roleHandler: KindHandler = {
   observe: async (conn, requests) => {
     if (requests.length === 0) return new Map();
     const names = requests.map((r) => r.name);
-    const { rows } = await conn.query<RoleRow>(OBSERVE_ROLES, [names]);
+    const rows = await jsonRows<RoleRow>(conn, OBSERVE_ROLES, [names]);
     return new Map(rows.map((row) => [row.rolname, { providerId: row.oid, attributes: rowAttributes(row) }]));
   },
 

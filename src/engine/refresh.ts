@@ -11,17 +11,21 @@ export interface RefreshInput {
 
 type Group = { target: string; kind: string; requests: Map<string, { address: string; spec: unknown }> };
 
+/** Groups by target, then kind: a refresh adds every resource, and nested maps need no key built for each. */
+type Groups = Map<string, Map<string, Group>>;
+
 /** The (target, kind) groups to observe; a name already in its group keeps its first spec. */
-function groupsOf(input: Omit<RefreshInput, 'prior'>, prior: readonly PriorRecord[], skip?: ReadonlyMap<string, Group>): Map<string, Group> {
-  const groups = new Map<string, Group>();
+function groupsOf(input: Omit<RefreshInput, 'prior'>, prior: readonly PriorRecord[], skip?: Groups): Groups {
+  const groups: Groups = new Map();
   const add = (target: string | null | undefined, kind: string, name: string, address: string, spec: unknown): void => {
     if (!target || !input.sessions.isDeclared(target)) return;
-    const key = `${target}\u0000${kind}`;
-    if (skip?.get(key)?.requests.has(name)) return;
-    const group = groups.get(key) ?? { target, kind, requests: new Map<string, { address: string; spec: unknown }>() };
+    if (skip?.get(target)?.get(kind)?.requests.has(name)) return;
+    let byKind = groups.get(target);
+    if (byKind === undefined) groups.set(target, (byKind = new Map()));
+    let group = byKind.get(kind);
+    if (group === undefined) byKind.set(kind, (group = { target, kind, requests: new Map() }));
     // The declaration wins over the remembered spec: it is what the plan compares against.
     if (!group.requests.has(name)) group.requests.set(name, { address, spec });
-    groups.set(key, group);
   };
   for (const resource of input.desired) {
     if (input.kinds.get(resource.kind)?.role === 'managed') add(resource.target, resource.kind, resource.name, resource.address, resource.spec);
@@ -30,9 +34,9 @@ function groupsOf(input: Omit<RefreshInput, 'prior'>, prior: readonly PriorRecor
   return groups;
 }
 
-async function observeGroups(groups: ReadonlyMap<string, Group>, sessions: SessionPool, observations: Map<string, Observation>): Promise<void> {
+async function observeGroups(groups: Groups, sessions: SessionPool, observations: Map<string, Observation>): Promise<void> {
   await Promise.all(
-    [...groups.values()].map(async (group) => {
+    [...groups.values()].flatMap((byKind) => [...byKind.values()]).map(async (group) => {
       const session = await sessions.session(group.target);
       const found = await session.observe(
         group.kind,

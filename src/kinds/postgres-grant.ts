@@ -71,7 +71,8 @@ export const postgresGrantSpecSchema = z
 export type PostgresGrantSpec = z.infer<typeof postgresGrantSpecSchema>;
 
 export function isPublic(grantee: string): boolean {
-  return grantee.toUpperCase() === 'PUBLIC';
+  // The length first: this runs for every grant of a refresh, and most grantees are not PUBLIC.
+  return grantee.length === 6 && grantee.toUpperCase() === 'PUBLIC';
 }
 
 /** The object keys a fixed-object grant covers, as shown in plans: `db`, `schema`, `schema.table`, `schema.table.column`. */

@@ -56,28 +56,82 @@ function aclGrantees(specs: readonly PostgresGrantSpec[]): readonly string[] {
   return [...new Set(specs.map((s) => (isPublic(s.grantee) ? '' : s.grantee)))];
 }
 
-async function readDatabaseAcls(db: DatabaseConnection, specs: readonly PostgresGrantSpec[]): Promise<DatabaseAcls> {
-  const schemasOf = (pick: (s: PostgresGrantSpec) => boolean): string[] => [
-    ...new Set(specs.filter(pick).map((s) => s.on.schema).filter((s): s is string => s !== undefined)),
-  ];
-  const tableSchemas = schemasOf((s) => s.on.type === 'table' && s.columns === undefined);
-  const columnSchemas = schemasOf((s) => s.columns !== undefined);
-  const sequenceSchemas = schemasOf((s) => s.on.type === 'sequence');
-  const functionSchemas = schemasOf((s) => s.on.type === 'function');
-  const typeSchemas = schemasOf((s) => s.on.type === 'type');
-  const schemaNames = [
-    ...new Set([
-      ...specs.filter((s) => s.on.type === 'schema').flatMap((s) => s.on.names ?? []),
-      ...specs.filter((s) => s.on.all === true).map((s) => s.on.schema!),
-    ]),
-  ];
+/** What the grants of one database read: the schemas of each type of object, the objects named, the grantees. */
+interface AclRequest {
+  readonly tableSchemas: Set<string>;
+  readonly columnSchemas: Set<string>;
+  readonly sequenceSchemas: Set<string>;
+  readonly functionSchemas: Set<string>;
+  readonly typeSchemas: Set<string>;
+  readonly schemaNames: Set<string>;
+  readonly functions: NamedObject[];
+  readonly types: NamedObject[];
+  /** Roles by name (PUBLIC is not one). */
+  readonly grantees: Set<string>;
+  /** The grantees as ACLs name them (see {@link aclGrantees}). */
+  readonly readFor: Set<string>;
+}
+
+/** Functions or types named in a schema, to resolve as the server spells them. */
+function namedObjects(schema: string, names: readonly string[] | undefined): readonly NamedObject[] {
   // The schema is quoted for the server (a schema such as "Ledger" must not be folded to lower case).
-  const named = (type: 'function' | 'type'): NamedObject[] =>
-    specs
-      .filter((s) => s.on.type === type && s.on.names)
-      .flatMap((s) => (s.on.names ?? []).map((n) => ({ key: `${s.on.schema}.${n}`, text: `${ident(s.on.schema!)}.${n}` })));
-  const grantees = [...new Set(specs.map((s) => s.grantee).filter((g) => !isPublic(g)))];
-  const readFor = aclGrantees(specs);
+  return (names ?? []).map((n) => ({ key: `${schema}.${n}`, text: `${ident(schema)}.${n}` }));
+}
+
+/**
+ * One pass over the grants: a refresh runs this over every grant of a database, whose `on`
+ * objects come in several shapes, and a pass per question cost several times more.
+ */
+function aclRequest(specs: readonly PostgresGrantSpec[]): AclRequest {
+  const request: AclRequest = {
+    tableSchemas: new Set(),
+    columnSchemas: new Set(),
+    sequenceSchemas: new Set(),
+    functionSchemas: new Set(),
+    typeSchemas: new Set(),
+    schemaNames: new Set(),
+    functions: [],
+    types: [],
+    grantees: new Set(),
+    readFor: new Set(),
+  };
+  for (const spec of specs) {
+    const { type, schema, names } = spec.on;
+    if (isPublic(spec.grantee)) request.readFor.add('');
+    else {
+      request.grantees.add(spec.grantee);
+      request.readFor.add(spec.grantee);
+    }
+    if (type === 'schema') {
+      for (const name of names ?? []) request.schemaNames.add(name);
+      continue;
+    }
+    if (schema === undefined) continue;
+    if (spec.on.all === true) request.schemaNames.add(schema);
+    if (spec.columns !== undefined) request.columnSchemas.add(schema);
+    else if (type === 'table') request.tableSchemas.add(schema);
+    else if (type === 'sequence') request.sequenceSchemas.add(schema);
+    else if (type === 'function') {
+      request.functionSchemas.add(schema);
+      request.functions.push(...namedObjects(schema, names));
+    } else if (type === 'type') {
+      request.typeSchemas.add(schema);
+      request.types.push(...namedObjects(schema, names));
+    }
+  }
+  return request;
+}
+
+async function readDatabaseAcls(db: DatabaseConnection, specs: readonly PostgresGrantSpec[]): Promise<DatabaseAcls> {
+  const request = aclRequest(specs);
+  const grantees = [...request.grantees];
+  const readFor = [...request.readFor];
+  const tableSchemas = [...request.tableSchemas];
+  const columnSchemas = [...request.columnSchemas];
+  const sequenceSchemas = [...request.sequenceSchemas];
+  const functionSchemas = [...request.functionSchemas];
+  const typeSchemas = [...request.typeSchemas];
+  const schemaNames = [...request.schemaNames];
   const [roles, tables, sequences, columns, functions, types, schemas, resolved] = await Promise.all([
     grantees.length === 0
       ? Promise.resolve(new Map<string, string>())
@@ -90,7 +144,7 @@ async function readDatabaseAcls(db: DatabaseConnection, specs: readonly Postgres
     functionSchemas.length ? readFunctions(db, functionSchemas, readFor) : EMPTY_SNAPSHOT,
     typeSchemas.length ? readTypes(db, typeSchemas, readFor) : EMPTY_SNAPSHOT,
     schemaNames.length ? readSchemas(db, schemaNames, readFor) : EMPTY_SNAPSHOT,
-    resolveRoutinesAndTypes(db, named('function'), named('type')),
+    resolveRoutinesAndTypes(db, request.functions, request.types),
   ]);
   return { roles, tables, sequences, columns, functions, types, schemas, resolved };
 }
@@ -113,8 +167,15 @@ function snapshotFor(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Acl
   }
 }
 
-function sortedRecord(entries: Iterable<readonly [string, JsonValue]>): Record<string, JsonValue> {
-  return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+/** `entries` (sorted in place when they are not already, as mostly they are) as an object in key order. */
+function sortedRecord(entries: [string, JsonValue][]): Record<string, JsonValue> {
+  for (let i = 1; i < entries.length; i++) {
+    if (entries[i - 1]![0] > entries[i]![0]) {
+      entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      break;
+    }
+  }
+  return Object.fromEntries(entries);
 }
 
 /** Attributes of one grant as it stands, or undefined when it does not exist (see the kind's docs). */

@@ -4,9 +4,11 @@ import { PRIVILEGES, normalizePrivileges, privilegeToken, tokenPrivilege } from 
 export type PrivilegeMap = ReadonlyMap<string, boolean>;
 
 /** PostgreSQL 17 added MAINTAIN on tables; ALL means what the server at hand has. */
+const TABLE_BEFORE_17: readonly string[] = PRIVILEGES.table.filter((p) => p !== 'MAINTAIN');
+
+/** One array per type and server, the same at every call (declarations are kept by it). */
 export function fullSet(type: keyof typeof PRIVILEGES, serverVersion: number): readonly string[] {
-  const all = PRIVILEGES[type];
-  return type === 'table' && serverVersion < 170000 ? all.filter((p) => p !== 'MAINTAIN') : all;
+  return type === 'table' && serverVersion < 170000 ? TABLE_BEFORE_17 : PRIVILEGES[type];
 }
 
 /** Tokens (`SELECT`, `ALL WITH GRANT OPTION`) to a map, with ALL expanded for this server. */
@@ -30,11 +32,16 @@ interface Declaration {
  * A declaration's privileges, worked out once per distinct declaration: ten thousand grants spell
  * their privileges a handful of ways, and a refresh asks for every grant and object.
  */
-const declarations = new Map<string, Declaration>();
+const declarations = new Map<readonly string[], readonly [Map<string, Declaration>, Map<string, Declaration>]>();
 
 function declaration(declared: readonly string[], withGrantOption: boolean, full: readonly string[]): Declaration {
-  const key = `${withGrantOption}\u0001${full.join(',')}\u0001${declared.join('\u0000')}`;
-  let found = declarations.get(key);
+  // Kept by full set (one array each, see `fullSet`), grant option, then the privileges as
+  // spelled: mostly one, used as it is, so finding a declaration builds no string.
+  let byOption = declarations.get(full);
+  if (byOption === undefined) declarations.set(full, (byOption = [new Map(), new Map()]));
+  const byPrivileges = byOption[withGrantOption ? 1 : 0];
+  const key = declared.length === 1 ? declared[0]! : declared.join('\u0000');
+  let found = byPrivileges.get(key);
   if (found === undefined) {
     const normalized = normalizePrivileges(declared);
     found = {
@@ -42,7 +49,7 @@ function declaration(declared: readonly string[], withGrantOption: boolean, full
       declaresAll: normalized[0] === 'ALL',
       asDeclared: new Map(),
     };
-    declarations.set(key, found);
+    byPrivileges.set(key, found);
   }
   return found;
 }

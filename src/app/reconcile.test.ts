@@ -142,6 +142,36 @@ describe.each(backends)('plan and apply against a real PostgreSQL, $name', (back
     expect(await liveRole(bot)).toEqual({ rolsuper: false, rolconnlimit: 2, rolcanlogin: true });
     await runApply(options, approve, { destroy: true });
   });
+
+  it('records what a resource needing no change now looks like, and writes nothing when it looks the same', async () => {
+    const owner = uniqueName('holder');
+    const db = uniqueName('held');
+    const dir = await makeProject({ 'instance.yaml': instanceYaml(), 'roles.yaml': roleYaml(owner, 'comment: holds a database') });
+    const options = projectOptions(dir, { databaseUrl: await backend.databaseUrl() });
+    const history = (): Promise<readonly { action: string; attributes: unknown }[]> =>
+      withStore({ ...options, command: 'check' }, (store) => store.history(`PostgresRole/${owner}`));
+    expect((await runApply(options, approve)).apply?.ok).toBe(true);
+    expect((await runApply(options, approve)).apply?.ok).toBe(true);
+    expect((await history()).map((h) => h.action)).toEqual(['create']);
+
+    // Something the manifest does not declare changes: nothing to apply, but the record follows.
+    const admin = await adminClient();
+    try {
+      await admin.query(`CREATE DATABASE ${db} OWNER ${owner}`);
+      const applied = await runApply(options, approve);
+      expect(applied.plan.changes.map((c) => c.action)).toEqual(['no-op']);
+      const after = await history();
+      expect(after.map((h) => h.action)).toEqual(['refresh', 'create']);
+      expect(after[0]?.attributes).toMatchObject({ dependents: { owned: 1, databases: ['(shared)'] } });
+      await runApply(options, approve);
+      expect((await history()).map((h) => h.action)).toEqual(['refresh', 'create']);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+      await admin.end();
+    }
+    await runApply(options, approve, { destroy: true });
+    if (!options.databaseUrl) await rm(dir, { recursive: true, force: true });
+  });
 });
 
 describe('guarded and failing changes', () => {

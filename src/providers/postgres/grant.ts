@@ -195,7 +195,10 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
     const extra: [string, JsonValue][] = [];
     let holdsAny = false;
     const objects = snapshot.bySchema.get(spec.on.schema!) ?? [];
-    for (const object of objects) {
+    // Index loops here and below: a for-of allocates a result per element even in optimised code
+    // (the command's V8 does not inline), and a refresh runs these for every grant and object.
+    for (let i = 0; i < objects.length; i++) {
+      const object = objects[i]!;
       const held = snapshot.held(object, grantee);
       // Mostly each object holds exactly what is declared: nothing lacking, nothing extra.
       if (samePrivileges(held, desired)) {
@@ -217,7 +220,9 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
   }
   const privileges: [string, JsonValue][] = [];
   let holdsAny = false;
-  for (const key of grantObjectKeys(spec)) {
+  const keys = grantObjectKeys(spec);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const object = catalogKey(spec, key, acls.resolved);
     if (object === undefined || !snapshot.objects.has(object)) return undefined;
     const tokens = observedTokens(snapshot.held(object, grantee), spec.privileges, spec.withGrantOption, additive, full);

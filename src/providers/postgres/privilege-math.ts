@@ -80,8 +80,13 @@ export function observedTokens(
 /** Whether two maps hold the same privileges with the same grant options. */
 export function samePrivileges(a: PrivilegeMap, b: PrivilegeMap): boolean {
   if (a.size !== b.size) return false;
-  for (const [privilege, grantable] of a) if (b.get(privilege) !== grantable) return false;
-  return true;
+  // forEach rather than for-of, which allocates an entry and a result per privilege: a refresh
+  // compares every grant on every object.
+  let same = true;
+  a.forEach((grantable, privilege) => {
+    if (same && b.get(privilege) !== grantable) same = false;
+  });
+  return same;
 }
 
 function readTokens(held: PrivilegeMap, { wanted, declaresAll }: Declaration, additive: boolean, full: readonly string[]): readonly string[] {

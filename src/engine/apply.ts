@@ -239,29 +239,45 @@ function stateRecord(change: PlannedChange, observed: Attributes, providerId: st
   };
 }
 
+/** Records refreshed together in one store transaction, at most (the size of an apply's batches). */
+const REFRESH_BATCH = 400;
+
 /** Brings state in line for resources that need no change (adopted, or recorded differently). */
 async function syncUnchanged(plan: PlanResult, ctx: ApplyContext, prior: ReadonlyMap<string, PriorRecord>): Promise<void> {
+  // Records that only follow what was observed are written in batches: after a cold apply of the
+  // benchmark's project, the next apply refreshed 1,000 roles' dependents one transaction each,
+  // about 7 s of an apply whose 10 changes took 0.2 s.
+  const refreshed: { readonly record: RecordedState; readonly change: { readonly runId: string; readonly action: StateAction } }[] = [];
+  const flush = async (): Promise<void> => {
+    const items = refreshed.splice(0);
+    if (items.length === 0) return;
+    if (ctx.recorder.putResources) await ctx.recorder.putResources(items);
+    else for (const { record, change } of items) await ctx.recorder.putResource(record, change);
+  };
   for (const change of plan.changes) {
     if (change.action !== 'no-op' || !change.desired || !change.observed) continue;
     const record = stateRecord(change, change.observed, change.providerId);
     const existing = prior.get(change.address);
     if (existing && recordedAsIs(existing, record)) continue;
-    const action: StateAction = existing ? 'refresh' : 'adopt';
-    await ctx.recorder.putResource(record, { runId: ctx.runId, action });
-    if (!existing) {
-      await ctx.recorder.audit.append({
-        actor: ctx.actor,
-        runId: ctx.runId,
-        address: change.address,
-        action: 'adopt',
-        beforeHash: null,
-        afterHash: hashOf(change.observed),
-        outcome: 'info',
-        error: null,
-        detail: { reason: 'existed as declared; now managed' },
-      });
+    if (existing) {
+      refreshed.push({ record, change: { runId: ctx.runId, action: 'refresh' } });
+      if (refreshed.length >= REFRESH_BATCH) await flush();
+      continue;
     }
+    await ctx.recorder.putResource(record, { runId: ctx.runId, action: 'adopt' });
+    await ctx.recorder.audit.append({
+      actor: ctx.actor,
+      runId: ctx.runId,
+      address: change.address,
+      action: 'adopt',
+      beforeHash: null,
+      afterHash: hashOf(change.observed),
+      outcome: 'info',
+      error: null,
+      detail: { reason: 'existed as declared; now managed' },
+    });
   }
+  await flush();
 }
 
 /**

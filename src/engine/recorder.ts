@@ -64,6 +64,8 @@ export interface ApplyRecorder {
   /** Optional (batches need it): writes the records and resolves the intents, with their audit entries, in one transaction. */
   completeIntents?(items: readonly IntentCompletionRequest[]): Promise<void>;
   putResource(record: RecordedState, change: { readonly runId: string; readonly action: StateAction }): Promise<unknown>;
+  /** Optional: several records, as `putResource` writes each, in one transaction. */
+  putResources?(items: readonly { readonly record: RecordedState; readonly change: { readonly runId: string; readonly action: StateAction } }[]): Promise<void>;
   removeResource(address: string, change: { readonly runId: string; readonly action: StateAction }): Promise<void>;
   readonly audit: {
     append(entry: {

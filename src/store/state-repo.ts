@@ -15,6 +15,8 @@ export interface StateRepository {
   getResource(address: string): Promise<StateRecord | undefined>;
   getResources(addresses: readonly string[]): Promise<readonly StateRecord[]>;
   putResource(record: StateRecordInput, change: ResourceChange): Promise<StateRecord>;
+  /** Several records, each as `putResource` writes one, in one transaction; the addresses must be distinct. */
+  putResources(items: readonly { readonly record: StateRecordInput; readonly change: ResourceChange }[]): Promise<void>;
   removeResource(address: string, change: ResourceChange): Promise<void>;
   history(address?: string, limit?: number): Promise<readonly HistoryEntry[]>;
   /** The digest of every record's summary (see `recordsDigest` in `plan-snapshot.ts`). */
@@ -317,6 +319,15 @@ export function createStateRepository(client: SqlClient): StateRepository {
         });
       } catch (error) {
         throw explainWriteError(error, change);
+      }
+    },
+
+    async putResources(items): Promise<void> {
+      if (items.length === 0) return;
+      try {
+        await client.transaction((tx) => putResourcesIn(tx, items, hasConcurrentWriters(client)));
+      } catch (error) {
+        throw explainWriteError(error, items[0]!.change);
       }
     },
 

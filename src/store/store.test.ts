@@ -153,6 +153,33 @@ describe.each(backends(inject('pg')))('store on the $name backend', (backend) =>
     expect(all.some((h) => h.address === 'PostgresRole/alpha')).toBe(true);
   });
 
+  it('writes several records in one transaction, each versioned with its history, or none of them', async () => {
+    const runId = await store.startRun({ command: 'apply', actor: 'alice' });
+    await store.putResource(record('many-a'), { runId, action: 'create' });
+    await store.putResources([
+      { record: record('many-a', { attributes: { login: true, connectionLimit: 9 } }), change: { runId, action: 'refresh' } },
+      { record: record('many-b'), change: { runId, action: 'refresh' } },
+    ]);
+    expect(await store.getResource('PostgresRole/many-a')).toMatchObject({ version: 2, attributes: { login: true, connectionLimit: 9 } });
+    expect(await store.getResource('PostgresRole/many-b')).toMatchObject({ version: 1 });
+    expect((await store.history('PostgresRole/many-a')).map((h) => [h.version, h.action])).toEqual([
+      [2, 'refresh'],
+      [1, 'create'],
+    ]);
+    await store.putResources([]);
+
+    // One record refused: neither is written.
+    const refused = await rejection(
+      store.putResources([
+        { record: record('many-c'), change: { runId, action: 'refresh' } },
+        { record: record('many-a', { address: 'PostgresRole/elsewhere' }), change: { runId, action: 'refresh' } },
+      ]),
+    );
+    expect(refused.code).toBe('invalid-input');
+    expect(await store.getResource('PostgresRole/many-c')).toBeUndefined();
+    expect(await store.getResource('PostgresRole/many-a')).toMatchObject({ version: 2 });
+  });
+
   it('keeps the current version in the resource\'s row only, and reads rows written before that the same way', async () => {
     const runId = await store.startRun({ command: 'apply', actor: 'alice' });
     await store.putResource(record('row-only'), { runId, action: 'create' });

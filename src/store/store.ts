@@ -82,6 +82,7 @@ export function createStore(parts: StoreParts): Store {
     getResource: (address) => state.getResource(address),
     getResources: (addresses) => state.getResources(addresses),
     putResource: (record, change) => writing(state.putResource(record, change), (put) => mirror?.put([put])),
+    putResources: (items) => writing(state.putResources(items), () => mirror?.put(items.map((i) => i.record))),
     removeResource: (address, change) => writing(state.removeResource(address, change), () => mirror?.remove(address)),
     history: (address, limit) => state.history(address, limit),
     startRun: (run) => runs.startRun(run),

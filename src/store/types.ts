@@ -228,6 +228,11 @@ export interface Store {
   /** Upserts the record, bumps its version and appends a history entry, in one transaction. */
   putResource(record: StateRecordInput, change: ResourceChange): Promise<StateRecord>;
   /**
+   * Several records, each written as `putResource` writes one (its next version, a history
+   * entry), all in one transaction or none; the addresses must be distinct.
+   */
+  putResources(items: readonly { readonly record: StateRecordInput; readonly change: ResourceChange }[]): Promise<void>;
+  /**
    * Deletes the record and appends a history entry with null attributes, in one transaction.
    * Removing an address that has no record does nothing (so recovery can repeat it).
    */

@@ -141,7 +141,10 @@ function restoreProject(files: readonly ProjectFile[], stored: readonly StoredRe
     let positioned = parses.get(source.file);
     if (positioned === undefined) parses.set(source.file, (positioned = positionedOnce(source.file, text)));
     const document = new DeferredDocument(source.file, source.origin.document, undefined, positioned);
-    resources.push({ ...r, source: locationOf(document, source.origin) });
+    // The parsed object takes its location in place: it is this load's own, and a copy of each of
+    // 11,100 resources is 11,100 more objects to carry out of the young generation.
+    (r as { source: StoredSource | SourceLocation }).source = locationOf(document, source.origin);
+    resources.push(r as DesiredResource);
   }
   return resources;
 }

@@ -15,7 +15,7 @@ import { BatchQueues } from './batch-queues.js';
 import { diffAttributes, sameJson } from './diff.js';
 import type { PlanResult } from './planner.js';
 import type { PriorRecord } from './prior.js';
-import type { ApplyRecorder, IntentCompletionRequest, IntentRequest, RecordedIntent, RecordedState, StateAction } from './recorder.js';
+import type { ApplyRecorder, IntentCompletionRequest, IntentRequest, RecordedIntent, RecordedState, RecordedWrite, StateAction } from './recorder.js';
 import type { SessionPool } from './sessions.js';
 
 export type ChangeStatus = 'succeeded' | 'failed' | 'skipped';
@@ -247,12 +247,9 @@ async function syncUnchanged(plan: PlanResult, ctx: ApplyContext, prior: Readonl
   // Records that only follow what was observed are written in batches: after a cold apply of the
   // benchmark's project, the next apply refreshed 1,000 roles' dependents one transaction each,
   // about 7 s of an apply whose 10 changes took 0.2 s.
-  const refreshed: { readonly record: RecordedState; readonly change: { readonly runId: string; readonly action: StateAction } }[] = [];
+  const refreshed: RecordedWrite[] = [];
   const flush = async (): Promise<void> => {
-    const items = refreshed.splice(0);
-    if (items.length === 0) return;
-    if (ctx.recorder.putResources) await ctx.recorder.putResources(items);
-    else for (const { record, change } of items) await ctx.recorder.putResource(record, change);
+    if (refreshed.length > 0) await ctx.recorder.putResources(refreshed.splice(0));
   };
   for (const change of plan.changes) {
     if (change.action !== 'no-op' || !change.desired || !change.observed) continue;

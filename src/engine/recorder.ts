@@ -41,11 +41,17 @@ export interface IntentResolution {
   readonly detail?: unknown;
 }
 
+/** One state record to write, and the change it records. */
+export interface RecordedWrite {
+  readonly record: RecordedState;
+  readonly change: { readonly runId: string; readonly action: StateAction };
+}
+
 /** One intent resolved in a batch, with the state record its success wrote. */
 export interface IntentCompletionRequest {
   readonly intent: RecordedIntent;
   readonly outcome: IntentResolution;
-  readonly put?: { readonly record: RecordedState; readonly change: { readonly runId: string; readonly action: StateAction } };
+  readonly put?: RecordedWrite;
 }
 
 /**
@@ -64,8 +70,8 @@ export interface ApplyRecorder {
   /** Optional (batches need it): writes the records and resolves the intents, with their audit entries, in one transaction. */
   completeIntents?(items: readonly IntentCompletionRequest[]): Promise<void>;
   putResource(record: RecordedState, change: { readonly runId: string; readonly action: StateAction }): Promise<unknown>;
-  /** Optional: several records, as `putResource` writes each, in one transaction. */
-  putResources?(items: readonly { readonly record: RecordedState; readonly change: { readonly runId: string; readonly action: StateAction } }[]): Promise<void>;
+  /** Several records, as `putResource` writes each, in one transaction. */
+  putResources(items: readonly RecordedWrite[]): Promise<void>;
   removeResource(address: string, change: { readonly runId: string; readonly action: StateAction }): Promise<void>;
   readonly audit: {
     append(entry: {

@@ -7,7 +7,7 @@ import { RECORDS_DIGEST_SQL } from './plan-snapshot.js';
 import { RESOURCE_LOCK_NAMESPACE } from './lock-keys.js';
 import { fromSummaryRow, type SummaryRow } from './summary-row.js';
 import { hasConcurrentWriters, isoTimestamp, sqlState, type SqlClient, type SqlQueryable } from './sql-client.js';
-import type { HistoryAction, HistoryEntry, ResourceChange, StateRecord, StateRecordInput, StateRecordSummary } from './types.js';
+import type { HistoryAction, HistoryEntry, ResourceChange, ResourceWrite, StateRecord, StateRecordInput, StateRecordSummary } from './types.js';
 
 export interface StateRepository {
   listResources(): Promise<readonly StateRecord[]>;
@@ -16,7 +16,7 @@ export interface StateRepository {
   getResources(addresses: readonly string[]): Promise<readonly StateRecord[]>;
   putResource(record: StateRecordInput, change: ResourceChange): Promise<StateRecord>;
   /** Several records, each as `putResource` writes one, in one transaction; the addresses must be distinct. */
-  putResources(items: readonly { readonly record: StateRecordInput; readonly change: ResourceChange }[]): Promise<void>;
+  putResources(items: readonly ResourceWrite[]): Promise<void>;
   removeResource(address: string, change: ResourceChange): Promise<void>;
   history(address?: string, limit?: number): Promise<readonly HistoryEntry[]>;
   /** The digest of every record's summary (see `recordsDigest` in `plan-snapshot.ts`). */
@@ -186,7 +186,7 @@ const MOVE_TO_HISTORY = (source: string): string =>
  */
 export async function putResourcesIn(
   tx: SqlQueryable,
-  items: readonly { readonly record: StateRecordInput; readonly change: ResourceChange }[],
+  items: readonly ResourceWrite[],
   concurrent: boolean,
 ): Promise<void> {
   if (items.length === 0) return;

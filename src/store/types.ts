@@ -67,6 +67,12 @@ export interface ResourceChange {
 }
 
 /** One version of a resource; a removal is an entry with `specHash` and `attributes` null. */
+/** One record to write, and the change it records (see `Store.putResources`). */
+export interface ResourceWrite {
+  readonly record: StateRecordInput;
+  readonly change: ResourceChange;
+}
+
 export interface HistoryEntry {
   readonly address: string;
   readonly version: number;
@@ -124,7 +130,7 @@ export interface IntentOutcome {
 export interface IntentCompletion {
   readonly intent: Intent;
   readonly outcome: IntentOutcome;
-  readonly put?: { readonly record: StateRecordInput; readonly change: ResourceChange };
+  readonly put?: ResourceWrite;
 }
 
 export type AuditOutcome = 'pending' | 'succeeded' | 'failed' | 'recovered' | 'info';
@@ -231,7 +237,7 @@ export interface Store {
    * Several records, each written as `putResource` writes one (its next version, a history
    * entry), all in one transaction or none; the addresses must be distinct.
    */
-  putResources(items: readonly { readonly record: StateRecordInput; readonly change: ResourceChange }[]): Promise<void>;
+  putResources(items: readonly ResourceWrite[]): Promise<void>;
   /**
    * Deletes the record and appends a history entry with null attributes, in one transaction.
    * Removing an address that has no record does nothing (so recovery can repeat it).

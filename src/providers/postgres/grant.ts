@@ -51,9 +51,14 @@ interface DatabaseAcls {
 }
 
 
-/** The grantees whose ACL entries the grants' observation reads, as ACLs name them (PUBLIC is the empty name). */
+/** A grantee as ACL entries name it: PUBLIC's name is empty. */
+function aclName(grantee: string): string {
+  return isPublic(grantee) ? '' : grantee;
+}
+
+/** The grantees whose ACL entries the grants' observation reads, as ACLs name them. */
 function aclGrantees(specs: readonly PostgresGrantSpec[]): readonly string[] {
-  return [...new Set(specs.map((s) => (isPublic(s.grantee) ? '' : s.grantee)))];
+  return [...new Set(specs.map((s) => aclName(s.grantee)))];
 }
 
 /** What the grants of one database read: the schemas of each type of object, the objects named, the grantees. */
@@ -66,10 +71,8 @@ interface AclRequest {
   readonly schemaNames: Set<string>;
   readonly functions: NamedObject[];
   readonly types: NamedObject[];
-  /** Roles by name (PUBLIC is not one). */
+  /** The grantees as ACLs name them (see {@link aclName}). */
   readonly grantees: Set<string>;
-  /** The grantees as ACLs name them (see {@link aclGrantees}). */
-  readonly readFor: Set<string>;
 }
 
 /** Functions or types named in a schema, to resolve as the server spells them. */
@@ -93,15 +96,10 @@ function aclRequest(specs: readonly PostgresGrantSpec[]): AclRequest {
     functions: [],
     types: [],
     grantees: new Set(),
-    readFor: new Set(),
   };
   for (const spec of specs) {
     const { type, schema, names } = spec.on;
-    if (isPublic(spec.grantee)) request.readFor.add('');
-    else {
-      request.grantees.add(spec.grantee);
-      request.readFor.add(spec.grantee);
-    }
+    request.grantees.add(aclName(spec.grantee));
     if (type === 'schema') {
       for (const name of names ?? []) request.schemaNames.add(name);
       continue;
@@ -124,26 +122,24 @@ function aclRequest(specs: readonly PostgresGrantSpec[]): AclRequest {
 
 async function readDatabaseAcls(db: DatabaseConnection, specs: readonly PostgresGrantSpec[]): Promise<DatabaseAcls> {
   const request = aclRequest(specs);
-  const grantees = [...request.grantees];
-  const readFor = [...request.readFor];
-  const tableSchemas = [...request.tableSchemas];
-  const columnSchemas = [...request.columnSchemas];
-  const sequenceSchemas = [...request.sequenceSchemas];
-  const functionSchemas = [...request.functionSchemas];
-  const typeSchemas = [...request.typeSchemas];
-  const schemaNames = [...request.schemaNames];
+  const readFor = [...request.grantees];
+  // Roles to look up: every grantee but PUBLIC.
+  const grantees = readFor.filter((g) => g !== '');
+  // A read only for the schemas some grant asks about; none asked, none sent.
+  const inSchemas = (schemas: ReadonlySet<string>, reader: (schemas: readonly string[]) => Promise<AclSnapshot>): AclSnapshot | Promise<AclSnapshot> =>
+    schemas.size > 0 ? reader([...schemas]) : EMPTY_SNAPSHOT;
   const [roles, tables, sequences, columns, functions, types, schemas, resolved] = await Promise.all([
     grantees.length === 0
       ? Promise.resolve(new Map<string, string>())
       : jsonRows<{ oid: string; rolname: string }>(db, 'SELECT oid::text AS oid, rolname FROM pg_catalog.pg_roles WHERE rolname IN (SELECT unnest($1::text[]))', [grantees]).then(
           (rows) => new Map(rows.map((row) => [row.rolname, row.oid])),
         ),
-    tableSchemas.length ? readRelations(db, tableSchemas, RELKINDS.table, readFor) : EMPTY_SNAPSHOT,
-    sequenceSchemas.length ? readRelations(db, sequenceSchemas, RELKINDS.sequence, readFor) : EMPTY_SNAPSHOT,
-    columnSchemas.length ? readColumns(db, columnSchemas, readFor) : EMPTY_SNAPSHOT,
-    functionSchemas.length ? readFunctions(db, functionSchemas, readFor) : EMPTY_SNAPSHOT,
-    typeSchemas.length ? readTypes(db, typeSchemas, readFor) : EMPTY_SNAPSHOT,
-    schemaNames.length ? readSchemas(db, schemaNames, readFor) : EMPTY_SNAPSHOT,
+    inSchemas(request.tableSchemas, (schemas) => readRelations(db, schemas, RELKINDS.table, readFor)),
+    inSchemas(request.sequenceSchemas, (schemas) => readRelations(db, schemas, RELKINDS.sequence, readFor)),
+    inSchemas(request.columnSchemas, (schemas) => readColumns(db, schemas, readFor)),
+    inSchemas(request.functionSchemas, (schemas) => readFunctions(db, schemas, readFor)),
+    inSchemas(request.typeSchemas, (schemas) => readTypes(db, schemas, readFor)),
+    inSchemas(request.schemaNames, (schemas) => readSchemas(db, schemas, readFor)),
     resolveRoutinesAndTypes(db, request.functions, request.types),
   ]);
   return { roles, tables, sequences, columns, functions, types, schemas, resolved };
@@ -186,8 +182,7 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
   const full = fullSet(privilegeType(spec), version);
   const additive = spec.mode === 'additive';
   const providerId = `${spec.on.database}/${granteeOid}`;
-  // ACL entries name their grantee; PUBLIC's name is empty.
-  const grantee = isPublic(spec.grantee) ? '' : spec.grantee;
+  const grantee = aclName(spec.grantee);
   if (spec.on.all === true) {
     if (!acls.schemas.objects.has(spec.on.schema!)) return undefined;
     const desired = expandTokens(declaredTokens(spec), full);

@@ -41,9 +41,14 @@ describe('the manifest cache', () => {
     await write('instance.yaml', INSTANCE_MAIN);
     await write('roles.yaml', role('app', '  login: true\n  dependsOn: [PostgresInstance/main]\n') + role('reporting'));
     await write('db.yaml', database('appdb', 'app'));
+    await write(
+      'labelled.yaml',
+      `---\n${HEADER}\nkind: PostgresRole\nmetadata:\n  name: labelled\n  labels: { team: data }\n  annotations: { steward.dev/owner: data-team }\nspec:\n  instance: main\n`,
+    );
     const first = await cached();
     expect(first.diagnostics).toEqual([]);
-    expect(await entries()).toHaveLength(3);
+    expect(first.resources.find((r) => r.name === 'labelled')?.metadata).toEqual({ name: 'labelled', labels: { team: 'data' }, annotations: { 'steward.dev/owner': 'data-team' } });
+    expect(await entries()).toHaveLength(4);
     expect(await readFile(path.join(cacheDir, '.gitignore'), 'utf8')).toBe('*\n');
     const second = await cached();
     expect(second).toEqual(first);
@@ -120,7 +125,7 @@ describe('the manifest cache', () => {
     await write('roles.yaml', role('app'));
     const first = await cached();
     expect(first.diagnostics).toEqual([]);
-    await rewrite(projectEntry(), (payload) => payload.replace(/PostgresRole\/app/g, 'PostgresRole/whole').replace('"name":"app"', '"name":"whole"'));
+    await rewrite(projectEntry(), (payload) => payload.replace('["PostgresRole","app",', '["PostgresRole","whole",'));
     expect((await cached()).resources.map((r) => r.address)).toEqual(['PostgresInstance/main', 'PostgresRole/whole']);
 
     // Editing, adding or removing a file each leaves it unused; the load then stores the new project.

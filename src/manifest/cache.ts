@@ -4,7 +4,7 @@ import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomically } from '../core/atomic-file.js';
-import type { DesiredResource, FieldPath, KindDefinition, ResourceAddress, ResourceMetadata, SourceLocation } from '../core/index.js';
+import { addressOf, type DesiredResource, type FieldPath, type KindDefinition, type ResourceAddress, type ResourceMetadata, type SourceLocation } from '../core/index.js';
 import { packageRoot } from './package-root.js';
 import type { DocumentOutcome } from './validate.js';
 import { documentLocation, locate, locationOf, originOf, type LocationOrigin } from './locations.js';
@@ -28,7 +28,7 @@ import { DeferredDocument, positionedOnce, type ParsedFile } from './yaml-source
  */
 
 /** Bump when the stored shape changes. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** Fields of a document outcome this cache knows how to store; an outcome with others is not cached. */
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(['document', 'diagnostics', 'declaration', 'dependsOn', 'spec', 'complete']);
@@ -48,11 +48,42 @@ interface StoredDocument {
   readonly protect: boolean;
 }
 
-/** Where a stored resource was declared: its document in a file, or a fixed position. */
-type StoredSource = { readonly file: string; readonly origin: LocationOrigin } | SourceLocation;
+/**
+ * Where in its file a stored resource was declared: the index of its document (the usual case),
+ * a field of a document, or a fixed position.
+ */
+type StoredWhere = number | { readonly origin: LocationOrigin } | { readonly line: number; readonly column: number };
 
-/** A resource as the project entry stores it. */
-type StoredResource = Omit<DesiredResource, 'source'> & { readonly source: StoredSource };
+/**
+ * A resource as the project entry stores it: a row, not an object, and without what it repeats.
+ * Its address is its kind and name, its file an index into the entry's list of files, and its
+ * metadata is left out when it is only the name with no labels or annotations. For the
+ * `bench:postgres` project (11,100 resources) the entry is 3.8 instead of 6.5 MB, and a load from
+ * it took a median of 158 instead of 200 ms (15 fresh processes each, alternating).
+ */
+type StoredResource = readonly [
+  kind: string,
+  name: string,
+  spec: unknown,
+  dependsOn: readonly ResourceAddress[],
+  target: ResourceAddress | null,
+  protect: boolean,
+  file: number,
+  where: StoredWhere,
+  metadata?: ResourceMetadata,
+];
+
+/**
+ * The labels and annotations of every restored resource that has none. One object for all, so
+ * 22,200 fewer for the garbage collector to carry in a large project; frozen, as it is shared.
+ */
+const NO_ENTRIES: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The project entry: the files its resources were declared in, and the resources. */
+interface StoredProject {
+  readonly files: readonly string[];
+  readonly resources: readonly StoredResource[];
+}
 
 interface Header {
   readonly format: number;
@@ -82,69 +113,97 @@ export interface ProjectFile {
   readonly text: string;
 }
 
-const isLocation = (v: unknown): v is SourceLocation =>
-  typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)['file'] === 'string' && Number.isSafeInteger((v as Record<string, unknown>)['line']);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const isOrigin = (v: unknown): v is LocationOrigin => {
-  if (typeof v !== 'object' || v === null || !Number.isSafeInteger((v as Record<string, unknown>)['document'])) return false;
-  const field = (v as Record<string, unknown>)['field'];
+  if (!isRecord(v) || !Number.isSafeInteger(v['document'])) return false;
+  const field = v['field'];
   if (field === undefined) return true;
-  if (typeof field !== 'object' || field === null) return false;
-  const { path: fieldPath, at } = field as Record<string, unknown>;
-  return Array.isArray(fieldPath) && (at === 'key' || at === 'value');
+  if (!isRecord(field)) return false;
+  return Array.isArray(field['path']) && (field['at'] === 'key' || field['at'] === 'value');
 };
 
-const isStoredSource = (v: unknown): v is StoredSource =>
-  isLocation(v) || (typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)['file'] === 'string' && isOrigin((v as Record<string, unknown>)['origin']));
+const isWhere = (v: unknown): v is StoredWhere =>
+  Number.isSafeInteger(v) ||
+  (isRecord(v) && (v['origin'] !== undefined ? isOrigin(v['origin']) : Number.isSafeInteger(v['line']) && Number.isSafeInteger(v['column'])));
 
-/** Enough of a resource's shape to trust a stored one that passed its digest. */
-function isResource(v: unknown, kinds: ReadonlyMap<string, KindDefinition>): v is StoredResource {
-  if (typeof v !== 'object' || v === null) return false;
-  const r = v as Record<string, unknown>;
-  return (
-    typeof r['address'] === 'string' &&
-    typeof r['kind'] === 'string' &&
-    kinds.has(r['kind']) &&
-    typeof r['name'] === 'string' &&
-    typeof r['metadata'] === 'object' &&
-    r['metadata'] !== null &&
-    'spec' in r &&
-    Array.isArray(r['dependsOn']) &&
-    (r['target'] === undefined || typeof r['target'] === 'string') &&
-    typeof r['protect'] === 'boolean' &&
-    isStoredSource(r['source'])
+const isMetadata = (v: unknown): v is ResourceMetadata => isRecord(v) && typeof v['name'] === 'string' && isRecord(v['labels']) && isRecord(v['annotations']);
+
+/** Enough of a stored project's shape to trust one that passed its digest. */
+function isProject(v: unknown, kinds: ReadonlyMap<string, KindDefinition>): v is StoredProject {
+  if (!isRecord(v) || !Array.isArray(v['files']) || !Array.isArray(v['resources'])) return false;
+  const files = v['files'] as unknown[];
+  if (!files.every((f) => typeof f === 'string')) return false;
+  return (v['resources'] as unknown[]).every(
+    (r) =>
+      Array.isArray(r) &&
+      (r.length === 8 || (r.length === 9 && isMetadata(r[8]))) &&
+      typeof r[0] === 'string' &&
+      kinds.has(r[0]) &&
+      typeof r[1] === 'string' &&
+      r[2] !== undefined &&
+      Array.isArray(r[3]) &&
+      (r[4] === null || typeof r[4] === 'string') &&
+      typeof r[5] === 'boolean' &&
+      Number.isSafeInteger(r[6]) &&
+      (r[6] as number) >= 0 &&
+      (r[6] as number) < files.length &&
+      isWhere(r[7]),
   );
 }
 
-/** What the project entry keeps of a location: where it points, unless it was never found again from a document. */
-function storedSource(location: SourceLocation): StoredSource {
-  const origin = originOf(location);
-  return origin === undefined ? { file: location.file, line: location.line, column: location.column } : { file: location.file, origin };
+/** Whether `metadata` says nothing but the resource's name, so the entry need not store it. */
+const onlyName = (metadata: ResourceMetadata, name: string): boolean =>
+  metadata.name === name && Object.keys(metadata).length === 3 && Object.keys(metadata.labels).length === 0 && Object.keys(metadata.annotations).length === 0;
+
+/** The project as the entry stores it. */
+function storedProject(resources: readonly DesiredResource[]): StoredProject {
+  const files: string[] = [];
+  const fileIndex = new Map<string, number>();
+  const stored = resources.map((r): StoredResource => {
+    const { file } = r.source;
+    let index = fileIndex.get(file);
+    if (index === undefined) fileIndex.set(file, (index = files.push(file) - 1));
+    // Locations are kept as where they point, not as lines, so writing does not parse the files again.
+    const origin = originOf(r.source);
+    const where: StoredWhere =
+      origin === undefined ? { line: r.source.line, column: r.source.column } : origin.field === undefined ? origin.document : { origin };
+    const metadata = onlyName(r.metadata, r.name) ? undefined : r.metadata;
+    const row = [r.kind, r.name, r.spec, r.dependsOn, r.target ?? null, r.protect, index, where] as const;
+    return metadata === undefined ? row : [...row, metadata];
+  });
+  return { files, resources: stored };
 }
 
 /**
  * The stored resources with their locations found again, when asked, from the files' texts
  * (one positional parse per file at most); undefined when a location names a file not loaded.
  */
-function restoreProject(files: readonly ProjectFile[], stored: readonly StoredResource[]): readonly DesiredResource[] | undefined {
+function restoreProject(files: readonly ProjectFile[], stored: StoredProject): readonly DesiredResource[] | undefined {
   const texts = new Map(files.map((f) => [f.file, f.text]));
   const parses = new Map<string, () => ParsedFile>();
   const resources: DesiredResource[] = [];
-  for (const r of stored) {
-    const source = r.source;
-    if (!('origin' in source)) {
-      resources.push(r as DesiredResource);
-      continue;
+  for (const row of stored.resources) {
+    const [kind, name, spec, dependsOn, target, protect, fileIndex, where, metadata] = row;
+    const file = stored.files[fileIndex] as string;
+    let source: SourceLocation;
+    if (typeof where === 'object' && 'line' in where) {
+      source = { file, line: where.line, column: where.column };
+    } else {
+      const text = texts.get(file);
+      if (text === undefined) return undefined;
+      let positioned = parses.get(file);
+      if (positioned === undefined) parses.set(file, (positioned = positionedOnce(file, text)));
+      const document = new DeferredDocument(file, typeof where === 'number' ? where : where.origin.document, undefined, positioned);
+      source = typeof where === 'number' ? documentLocation(document) : locationOf(document, where.origin);
     }
-    const text = texts.get(source.file);
-    if (text === undefined) return undefined;
-    let positioned = parses.get(source.file);
-    if (positioned === undefined) parses.set(source.file, (positioned = positionedOnce(source.file, text)));
-    const document = new DeferredDocument(source.file, source.origin.document, undefined, positioned);
-    // The parsed object takes its location in place: it is this load's own, and a copy of each of
-    // 11,100 resources is 11,100 more objects to carry out of the young generation.
-    (r as { source: StoredSource | SourceLocation }).source = locationOf(document, source.origin);
-    resources.push(r as DesiredResource);
+    const address = addressOf(kind, name);
+    const meta = metadata ?? { name, labels: NO_ENTRIES, annotations: NO_ENTRIES };
+    resources.push(
+      target === null
+        ? { address, kind, name, metadata: meta, spec, dependsOn, protect, source }
+        : { address, kind, name, metadata: meta, spec, dependsOn, target, protect, source },
+    );
   }
   return resources;
 }
@@ -342,14 +401,12 @@ export function openManifestCache(dir: string, kinds: ReadonlyMap<string, KindDe
 
     readProject(files) {
       const stored = readEntry(projectPath, projectKey(files));
-      return Array.isArray(stored) && stored.every((r) => isResource(r, kinds)) ? restoreProject(files, stored) : undefined;
+      return isProject(stored, kinds) ? restoreProject(files, stored) : undefined;
     },
 
     async writeProject(files, resources) {
       if (!resources.every((r) => isPlainJson(r.spec) && isPlainJson(r.metadata))) return;
-      // Locations are kept as where they point, not as lines, so writing does not parse the files again.
-      const stored: StoredResource[] = resources.map((r) => ({ ...r, source: storedSource(r.source) }));
-      await writeEntry(projectPath, projectKey(files), JSON.stringify(stored));
+      await writeEntry(projectPath, projectKey(files), JSON.stringify(storedProject(resources)));
     },
 
     async write(absolute, file, text, outcomes) {

@@ -114,7 +114,8 @@ export const postgresGrantKind: KindDefinition<PostgresGrantSpec> = {
     if (spec.on.all === true) {
       // Compared at the privilege level per object, so tables created later show up as missing
       // privileges rather than as a perpetually changing list.
-      return spec.mode === 'authoritative' ? { privileges: tokens, missing: {}, extra: {} } : { privileges: tokens, missing: {} };
+      // In key order, as a plan compares them.
+      return spec.mode === 'authoritative' ? { extra: {}, missing: {}, privileges: tokens } : { missing: {}, privileges: tokens };
     }
     const privileges: Record<string, JsonValue> = {};
     for (const key of grantObjectKeys(spec)) privileges[key] = tokens;

@@ -120,18 +120,19 @@ export const postgresRoleKind: KindDefinition<PostgresRoleSpec> = {
     for (const key of Object.keys(spec.config).sort()) {
       config[key.toLowerCase()] = storedParameterValue(key, spec.config[key]!);
     }
+    // In key order: a plan compares them in that order, and need not sort them for each role.
     return {
-      login: spec.login,
-      superuser: spec.superuser,
+      bypassrls: spec.bypassrls,
+      comment: spec.comment,
+      config,
+      connectionLimit: spec.connectionLimit,
       createdb: spec.createdb,
       createrole: spec.createrole,
       inherit: spec.inherit,
+      login: spec.login,
       replication: spec.replication,
-      bypassrls: spec.bypassrls,
-      connectionLimit: spec.connectionLimit,
+      superuser: spec.superuser,
       validUntil: normalizeTimestamp(spec.validUntil),
-      config,
-      comment: spec.comment,
     };
   },
   fields: {},

@@ -55,6 +55,14 @@ const RESOURCE_COLUMNS = `address, kind, name, target, spec_hash, spec, attribut
 const LIST_PAGE = 2000;
 
 /**
+ * Summaries read from a PostgreSQL server come in pages this large. Each page is a round trip, and
+ * the next is only asked for once the command's thread has read the last: while a plan's thread
+ * worked through the targets' observation, the pages of 2,000 waited, then took about 0.1 s one
+ * after another. A summary is a few hundred bytes, and the server's memory is not the command's.
+ */
+const SHARED_SUMMARY_PAGE = 50_000;
+
+/**
  * A timestamp as whole milliseconds since 1970, truncated like `isoTimestamp`'s `.MS`: formatting
  * 22,000 timestamps with to_char costs the embedded database more than `toISOString` costs here.
  */
@@ -256,19 +264,24 @@ export async function putResourcesIn(
  * database's own memory small (it never gives any back). Pages follow the primary key's index (no
  * sort in the database); the result is sorted here.
  */
-async function listPaged<Row, T extends { readonly address: string }>(client: SqlClient, columns: string, decode: (row: Row) => T): Promise<readonly T[]> {
+async function listPaged<Row, T extends { readonly address: string }>(
+  client: SqlClient,
+  columns: string,
+  decode: (row: Row) => T,
+  pageSize: number = LIST_PAGE,
+): Promise<readonly T[]> {
   const records: T[] = [];
   let after: string | null = null;
   for (;;) {
     const [page]: readonly { records: string; last: string | null }[] = await client.query<{ records: string; last: string | null }>(
       `SELECT coalesce(json_agg(json_build_array(${columns})), '[]')::text AS records, max(address) AS last
          FROM (SELECT * FROM steward.resources WHERE $1::text IS NULL OR address > $1 ORDER BY address LIMIT $2) r`,
-      [after, LIST_PAGE],
+      [after, pageSize],
     );
     const rows = JSON.parse(page?.records ?? '[]') as readonly Row[];
     for (const row of rows) records.push(decode(row));
     const last: string | null = page?.last ?? null;
-    if (rows.length < LIST_PAGE || last === null) break;
+    if (rows.length < pageSize || last === null) break;
     after = last;
   }
   // Byte order of the UTF-8 text (COLLATE "C"), the same whatever the server's collation.
@@ -279,7 +292,7 @@ export function createStateRepository(client: SqlClient): StateRepository {
   return {
     listResources: () => listPaged(client, LIST_COLUMNS, fromListed),
 
-    listResourceSummaries: () => listPaged(client, SUMMARY_COLUMNS, fromSummaryRow),
+    listResourceSummaries: () => listPaged(client, SUMMARY_COLUMNS, fromSummaryRow, client.backend === 'postgres' ? SHARED_SUMMARY_PAGE : LIST_PAGE),
 
     async recordsDigest(): Promise<string> {
       const [row] = await client.query<{ digest: string }>(RECORDS_DIGEST_SQL);

@@ -180,6 +180,29 @@ describe.each(backends(inject('pg')))('store on the $name backend', (backend) =>
     expect(await store.getResource('PostgresRole/many-a')).toMatchObject({ version: 2 });
   });
 
+  it('lists every record and every summary when there are more than a page of them', async () => {
+    const runId = await store.startRun({ command: 'apply', actor: 'alice' });
+    // More than one page of full records (2,000) on both backends, and of summaries on the embedded one.
+    const names = Array.from({ length: 2_100 }, (_, i) => `paged-${String(i).padStart(4, '0')}`);
+    await store.putResources(names.map((name) => ({ record: record(name), change: { runId, action: 'create' } })));
+    const paged = (addresses: readonly string[]): readonly string[] => addresses.filter((a) => a.startsWith('PostgresRole/paged-'));
+    const expected = names.map((name) => `PostgresRole/${name}`);
+    const listed = await store.listResources();
+    expect(paged(listed.map((r) => r.address))).toEqual(expected);
+    const summaries = await store.listResourceSummaries();
+    expect(summaries.map((r) => r.address)).toEqual(listed.map((r) => r.address));
+    expect(summaries.find((r) => r.address === 'PostgresRole/paged-2099')).toEqual({
+      address: 'PostgresRole/paged-2099',
+      kind: 'PostgresRole',
+      name: 'paged-2099',
+      target: 'PostgresInstance/main',
+      specHash: 'spec-1',
+      providerId: 'role:paged-2099',
+      dependencies: ['PostgresInstance/main'],
+      protect: false,
+    });
+  });
+
   it('keeps the current version in the resource\'s row only, and reads rows written before that the same way', async () => {
     const runId = await store.startRun({ command: 'apply', actor: 'alice' });
     await store.putResource(record('row-only'), { runId, action: 'create' });

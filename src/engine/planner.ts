@@ -68,8 +68,12 @@ export function planChanges(input: PlanInput): PlanResult {
   const diagnostics: Diagnostic[] = [];
   const changes: PlannedChange[] = [];
   const forget: ResourceAddress[] = [];
-  const priorByAddress = new Map(input.prior.map((p) => [p.address, p]));
-  const desiredAddresses = new Set(input.desired.map((d) => d.address as string));
+  // Index loops, not a map of pairs: eleven thousand records would each make a pair, read back
+  // through its iterator (the command's V8 does not inline).
+  const priorByAddress = new Map<string, PriorRecord>();
+  for (let i = 0; i < input.prior.length; i++) priorByAddress.set(input.prior[i]!.address, input.prior[i]!);
+  const desiredAddresses = new Set<string>();
+  for (let i = 0; i < input.desired.length; i++) desiredAddresses.add(input.desired[i]!.address);
 
   for (const resource of input.desired) {
     const kind = input.kinds.get(resource.kind);
@@ -149,10 +153,10 @@ export function planChanges(input: PlanInput): PlanResult {
  * changes keeps a plan of thousands of unchanged resources from building a graph of all of them.
  */
 function orderChanges(changes: readonly PlannedChange[], prior: readonly PriorRecord[]): readonly PlannedChange[] {
+  if (changes.every((c) => c.action === 'no-op')) return changes;
   const actionable = new Map<string, PlannedChange>();
   const noops = new Map<string, PlannedChange>();
   for (const change of changes) (change.action === 'no-op' ? noops : actionable).set(change.address, change);
-  if (actionable.size === 0) return changes;
 
   // The actionable changes `dependsOn` names, looking through no-ops to what they depend on in turn
   // (memoised per no-op; `visiting` stops at a cycle).

@@ -14,8 +14,16 @@ type Group = { target: string; kind: string; requests: Map<string, { address: st
 /** Groups by target, then kind: a refresh adds every resource, and nested maps need no key built for each. */
 type Groups = Map<string, Map<string, Group>>;
 
-/** The (target, kind) groups to observe; a name already in its group keeps its first spec. */
-function groupsOf(input: Omit<RefreshInput, 'prior'>, prior: readonly PriorRecord[], skip?: Groups): Groups {
+/**
+ * The (target, kind) groups to observe for `desired` and `prior`; a name already in its group keeps
+ * its first spec, and one in `skip` (already observed) is left out.
+ */
+function groupsOf(
+  input: Pick<RefreshInput, 'kinds' | 'sessions'>,
+  desired: readonly DesiredResource[],
+  prior: readonly PriorRecord[],
+  skip?: Groups,
+): Groups {
   const groups: Groups = new Map();
   const add = (target: string | null | undefined, kind: string, name: string, address: string, spec: unknown): void => {
     if (!target || !input.sessions.isDeclared(target)) return;
@@ -27,7 +35,7 @@ function groupsOf(input: Omit<RefreshInput, 'prior'>, prior: readonly PriorRecor
     // The declaration wins over the remembered spec: it is what the plan compares against.
     if (!group.requests.has(name)) group.requests.set(name, { address, spec });
   };
-  for (const resource of input.desired) {
+  for (const resource of desired) {
     if (input.kinds.get(resource.kind)?.role === 'managed') add(resource.target, resource.kind, resource.name, resource.address, resource.spec);
   }
   for (const record of prior) add(record.target, record.kind, record.name, record.address, record.spec ?? null);
@@ -58,7 +66,7 @@ async function observeGroups(groups: Groups, sessions: SessionPool, observations
  */
 export async function refresh(input: RefreshInput): Promise<ReadonlyMap<string, Observation>> {
   const observations = new Map<string, Observation>();
-  await observeGroups(groupsOf(input, input.prior), input.sessions, observations);
+  await observeGroups(groupsOf(input, input.desired, input.prior), input.sessions, observations);
   return observations;
 }
 
@@ -77,7 +85,7 @@ export interface StartedRefresh {
  */
 export function startRefresh(input: Omit<RefreshInput, 'prior'>): StartedRefresh {
   const observations = new Map<string, Observation>();
-  const declared = groupsOf(input, []);
+  const declared = groupsOf(input, input.desired, []);
   const early = observeGroups(declared, input.sessions, observations);
   // Handled here so a failure is not unhandled while the state is read; `complete` rethrows it.
   const settled = early.then(
@@ -87,7 +95,8 @@ export function startRefresh(input: Omit<RefreshInput, 'prior'>): StartedRefresh
   return {
     async complete(prior) {
       await early;
-      await observeGroups(groupsOf(input, prior, declared), input.sessions, observations);
+      // Every declared resource is in `declared`: only the records are left to look through.
+      await observeGroups(groupsOf(input, [], prior, declared), input.sessions, observations);
       return observations;
     },
     settled: () => settled,

@@ -41,10 +41,16 @@ export interface IntentResolution {
   readonly detail?: unknown;
 }
 
+/** The run a state record's write belongs to, and what it records. */
+export interface RecordedChange {
+  readonly runId: string;
+  readonly action: StateAction;
+}
+
 /** One state record to write, and the change it records. */
 export interface RecordedWrite {
   readonly record: RecordedState;
-  readonly change: { readonly runId: string; readonly action: StateAction };
+  readonly change: RecordedChange;
 }
 
 /** One intent resolved in a batch, with the state record its success wrote. */
@@ -69,10 +75,10 @@ export interface ApplyRecorder {
   recordIntents?(intents: readonly IntentRequest[]): Promise<readonly RecordedIntent[]>;
   /** Optional (batches need it): writes the records and resolves the intents, with their audit entries, in one transaction. */
   completeIntents?(items: readonly IntentCompletionRequest[]): Promise<void>;
-  putResource(record: RecordedState, change: { readonly runId: string; readonly action: StateAction }): Promise<unknown>;
+  putResource(record: RecordedState, change: RecordedChange): Promise<unknown>;
   /** Several records, as `putResource` writes each, in one transaction. */
   putResources(items: readonly RecordedWrite[]): Promise<void>;
-  removeResource(address: string, change: { readonly runId: string; readonly action: StateAction }): Promise<void>;
+  removeResource(address: string, change: RecordedChange): Promise<void>;
   readonly audit: {
     append(entry: {
       readonly actor: string;

@@ -8,7 +8,7 @@ import { addressOf, type DesiredResource, type FieldPath, type KindDefinition, t
 import { packageRoot } from './package-root.js';
 import type { DocumentOutcome } from './validate.js';
 import { documentLocation, locate, locationOf, originOf, type LocationOrigin } from './locations.js';
-import { DeferredDocument, positionedOnce, type ParsedFile } from './yaml-source.js';
+import { DeferredDocument, isMapping, positionedOnce, type ParsedFile } from './yaml-source.js';
 
 /**
  * A cache of parsed and validated manifest files, so an unchanged project is not parsed again:
@@ -113,25 +113,23 @@ export interface ProjectFile {
   readonly text: string;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 const isOrigin = (v: unknown): v is LocationOrigin => {
-  if (!isRecord(v) || !Number.isSafeInteger(v['document'])) return false;
+  if (!isMapping(v) || !Number.isSafeInteger(v['document'])) return false;
   const field = v['field'];
   if (field === undefined) return true;
-  if (!isRecord(field)) return false;
+  if (!isMapping(field)) return false;
   return Array.isArray(field['path']) && (field['at'] === 'key' || field['at'] === 'value');
 };
 
 const isWhere = (v: unknown): v is StoredWhere =>
   Number.isSafeInteger(v) ||
-  (isRecord(v) && (v['origin'] !== undefined ? isOrigin(v['origin']) : Number.isSafeInteger(v['line']) && Number.isSafeInteger(v['column'])));
+  (isMapping(v) && (v['origin'] !== undefined ? isOrigin(v['origin']) : Number.isSafeInteger(v['line']) && Number.isSafeInteger(v['column'])));
 
-const isMetadata = (v: unknown): v is ResourceMetadata => isRecord(v) && typeof v['name'] === 'string' && isRecord(v['labels']) && isRecord(v['annotations']);
+const isMetadata = (v: unknown): v is ResourceMetadata => isMapping(v) && typeof v['name'] === 'string' && isMapping(v['labels']) && isMapping(v['annotations']);
 
 /** Enough of a stored project's shape to trust one that passed its digest. */
 function isProject(v: unknown, kinds: ReadonlyMap<string, KindDefinition>): v is StoredProject {
-  if (!isRecord(v) || !Array.isArray(v['files']) || !Array.isArray(v['resources'])) return false;
+  if (!isMapping(v) || !Array.isArray(v['files']) || !Array.isArray(v['resources'])) return false;
   const files = v['files'] as unknown[];
   if (!files.every((f) => typeof f === 'string')) return false;
   return (v['resources'] as unknown[]).every(

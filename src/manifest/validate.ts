@@ -12,7 +12,7 @@ import { descriptionAt, knownKeysAt } from './schema-walk.js';
 import { checkApiVersion, checkKind, type Report } from './header.js';
 import { describeValue, issuesToDiagnostics, type IssueContext } from './zod-issues.js';
 import { documentLocation, locate } from './locations.js';
-import type { SourceDocument } from './yaml-source.js';
+import { isMapping, type SourceDocument } from './yaml-source.js';
 
 /** A document whose kind and name could be read: it counts as declared even when it has errors. */
 export interface Declaration {
@@ -52,10 +52,6 @@ export interface DocumentOutcome {
   readonly complete?: { readonly metadata: ResourceMetadata; readonly protect: boolean };
 }
 
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function pick(record: Readonly<Record<string, unknown>>, keys: readonly string[], keep: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) if (keys.includes(key) === keep) out[key] = value;
@@ -63,7 +59,7 @@ function pick(record: Readonly<Record<string, unknown>>, keys: readonly string[]
 }
 
 function readDeclaration(source: SourceDocument, data: unknown): Declaration | undefined {
-  if (!isRecord(data) || typeof data['kind'] !== 'string' || !isRecord(data['metadata'])) return undefined;
+  if (!isMapping(data) || typeof data['kind'] !== 'string' || !isMapping(data['metadata'])) return undefined;
   const name = data['metadata']['name'];
   if (typeof name !== 'string') return undefined;
   return {
@@ -107,7 +103,7 @@ export function validateDocument(source: SourceDocument, kinds: ReadonlyMap<stri
   const declared = declaration === undefined ? {} : { declaration };
   if (source.broken) return { document: source, diagnostics: [], ...declared };
 
-  if (!isRecord(data)) {
+  if (!isMapping(data)) {
     return {
       document: source,
       diagnostics: [
@@ -159,7 +155,7 @@ export function validateDocument(source: SourceDocument, kinds: ReadonlyMap<stri
   }
 
   const rawSpec = data['spec'];
-  if (!isRecord(rawSpec)) return { document: source, diagnostics, ...declared };
+  if (!isMapping(rawSpec)) return { document: source, diagnostics, ...declared };
 
   const lifecycle = lifecycleSchema.safeParse(pick(rawSpec, LIFECYCLE_KEYS, true));
   if (!lifecycle.success) diagnostics.push(...issuesToDiagnostics(lifecycle.error.issues, context(['spec'])));

@@ -69,7 +69,8 @@ const reader = (): FastReader => (fastReader ??= createRequire(import.meta.url)(
 /** A version directive (`%YAML 1.1`) changes how scalars resolve: only the positional parser honours it. */
 const VERSION_DIRECTIVE = /^%YAML\b/m;
 
-const isMapping = (value: unknown): value is Readonly<Record<string, unknown>> => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Whether `value` is a plain JSON/YAML object: a mapping, not null and not a sequence. */
+export const isMapping = (value: unknown): value is Readonly<Record<string, unknown>> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A line that starts a document and holds nothing else. */
 const DOCUMENT_MARKER = /^---[ \t]*\r?$/m;

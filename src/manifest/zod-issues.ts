@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { formatFieldPath, type Diagnostic, type DiagnosticCode, type FieldPath } from '../core/index.js';
 import { closestMatch, quoteList } from './suggest.js';
 import { locate } from './locations.js';
-import type { SourceDocument } from './yaml-source.js';
+import { isMapping, type SourceDocument } from './yaml-source.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -34,15 +34,11 @@ function isCustomCode(value: unknown): value is DiagnosticCode {
   return CUSTOM_CODES.has(value);
 }
 
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function valueAt(data: unknown, path: FieldPath): { readonly present: boolean; readonly value: unknown } {
   let current = data;
   for (const segment of path) {
     if (Array.isArray(current) && typeof segment === 'number' && segment < current.length) current = current[segment];
-    else if (isRecord(current) && Object.hasOwn(current, String(segment))) current = current[String(segment)];
+    else if (isMapping(current) && Object.hasOwn(current, String(segment))) current = current[String(segment)];
     else return { present: false, value: undefined };
   }
   return { present: true, value: current };

@@ -66,13 +66,13 @@ export interface ResourceChange {
   readonly action: HistoryAction;
 }
 
-/** One version of a resource; a removal is an entry with `specHash` and `attributes` null. */
 /** One record to write, and the change it records (see `Store.putResources`). */
 export interface ResourceWrite {
   readonly record: StateRecordInput;
   readonly change: ResourceChange;
 }
 
+/** One version of a resource; a removal is an entry with `specHash` and `attributes` null. */
 export interface HistoryEntry {
   readonly address: string;
   readonly version: number;

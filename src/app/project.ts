@@ -79,8 +79,14 @@ export function withLoadedStore<L, T>(options: ProjectOptions, load: () => Promi
 }
 
 /** {@link withLoadedStore} for `steward plan`, with what a plan reads of the store (see `openPlanStore`). */
-export function withLoadedPlanStore<L, T>(options: ProjectOptions, load: () => Promise<L>, fn: (loaded: L, store: PlanStore) => Promise<T>): Promise<T> {
-  return withLoaded((signal) => openPlanStore(storeOptions(options, signal)), load, fn);
+export function withLoadedPlanStore<L, T>(
+  options: ProjectOptions,
+  load: () => Promise<L>,
+  fn: (loaded: L, store: PlanStore) => Promise<T>,
+  /** See `openPlanStore`; it must settle even when `load` fails. */
+  readAfter?: Promise<void>,
+): Promise<T> {
+  return withLoaded((signal) => openPlanStore(storeOptions(options, signal), readAfter), load, fn);
 }
 
 interface Closable {

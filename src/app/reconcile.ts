@@ -241,16 +241,27 @@ async function loadRun(options: ProjectOptions, mode: { readonly destroy?: boole
 /** `steward plan`: read-only; nothing is written to the targets or the state. */
 export async function runPlan(options: ProjectOptions, mode: { readonly destroy?: boolean } = {}): Promise<PlanReport> {
   let observing: { readonly sessions: SessionPool; readonly started: StartedRefresh } | undefined;
+  // The store is read once the targets have the refresh's statements: opening their connections
+  // takes round trips this process answers, and reading the store first kept them (and the
+  // targets) waiting; after them, the targets work while the store is read.
+  let readStore!: () => void;
+  const targetsBusy = new Promise<void>((resolve) => (readStore = resolve));
   const load = async () => {
-    const { project, policies, desired } = await loadRun(options, mode);
-    const observe = (secrets?: InstanceSecrets): { readonly sessions: SessionPool; readonly started: StartedRefresh } => {
-      const sessions = new SessionPool(providersFor(options, secrets), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
-      return { sessions, started: startRefresh({ desired, kinds: project.kinds, sessions }) };
-    };
-    // The targets are observed while the store opens and is read: both take a while, the first
-    // mostly on the targets. An instance whose password is a {secretRef} waits for the store.
-    observing = needsInstanceSecrets(project.resources) ? undefined : observe();
-    return { project, policies, desired, observe };
+    try {
+      const { project, policies, desired } = await loadRun(options, mode);
+      const observe = (secrets?: InstanceSecrets): { readonly sessions: SessionPool; readonly started: StartedRefresh } => {
+        const sessions = new SessionPool(providersFor(options, secrets), project.resources.filter((r) => project.kinds.get(r.kind)?.role === 'target'));
+        return { sessions, started: startRefresh({ desired, kinds: project.kinds, sessions }) };
+      };
+      // The targets are observed while the store opens and is read: both take a while, the first
+      // mostly on the targets. An instance whose password is a {secretRef} waits for the store.
+      observing = needsInstanceSecrets(project.resources) ? undefined : observe();
+      void (observing?.started.underway() ?? Promise.resolve()).then(readStore);
+      return { project, policies, desired, observe };
+    } catch (error) {
+      readStore();
+      throw error;
+    }
   };
   try {
     return await withLoadedPlanStore(options, load, async ({ project, policies, desired, observe }, store) => {
@@ -268,7 +279,7 @@ export async function runPlan(options: ProjectOptions, mode: { readonly destroy?
         policy: judged.policy,
         paused: pausedChanges(await store.pauses.active(), desired, judged.plan.changes),
       };
-    });
+    }, targetsBusy);
   } finally {
     await observing?.started.settled();
     await observing?.sessions.closeAll();

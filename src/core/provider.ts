@@ -22,6 +22,11 @@ export interface ProviderSession {
   delete(kind: string, name: string, spec: unknown): Promise<void>;
   /** Number of statements sent to the target so far, for measuring set-based observation. */
   readonly statementCount: number;
+  /**
+   * Optional: resolves once every statement asked of the session so far is on its way to the
+   * target (none waits for a connection to open). Only a hint for scheduling other work.
+   */
+  sent?(): Promise<void>;
   /** Optional: carries out many creates and updates together (see {@link BatchCapability}). */
   readonly batch?: BatchCapability;
   close(): Promise<void>;

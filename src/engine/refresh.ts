@@ -42,21 +42,35 @@ function groupsOf(
   return groups;
 }
 
-async function observeGroups(groups: Groups, sessions: SessionPool, observations: Map<string, Observation>): Promise<void> {
-  await Promise.all(
+/**
+ * Observes `groups` into `observations`. `sent` resolves once each group's statements are on their
+ * way to its target (see `ProviderSession.sent`), or its observation is over, whichever comes first.
+ */
+function observeGroups(groups: Groups, sessions: SessionPool, observations: Map<string, Observation>): { readonly done: Promise<void>; readonly sent: Promise<void> } {
+  const sent: Promise<void>[] = [];
+  const done = Promise.all(
     [...groups.values()].flatMap((byKind) => [...byKind.values()]).map(async (group) => {
-      const session = await sessions.session(group.target);
-      // forEach rather than for-of: iterating a map of ten thousand requests allocated an entry
-      // and a result object for each, twice, in a command's cold code.
-      const requests: { name: string; spec: unknown }[] = [];
-      group.requests.forEach((r, name) => requests.push({ name, spec: r.spec }));
-      const found = await session.observe(group.kind, requests);
-      group.requests.forEach(({ address }, name) => {
-        const live = found.get(name);
-        observations.set(address, live ? { exists: true, attributes: live.attributes, providerId: live.providerId } : { exists: false, attributes: {} });
-      });
+      let markSent!: () => void;
+      sent.push(new Promise<void>((resolve) => (markSent = resolve)));
+      try {
+        const session = await sessions.session(group.target);
+        // forEach rather than for-of: iterating a map of ten thousand requests allocated an entry
+        // and a result object for each, twice, in a command's cold code.
+        const requests: { name: string; spec: unknown }[] = [];
+        group.requests.forEach((r, name) => requests.push({ name, spec: r.spec }));
+        const observing = session.observe(group.kind, requests);
+        session.sent?.().then(markSent, markSent);
+        const found = await observing;
+        group.requests.forEach(({ address }, name) => {
+          const live = found.get(name);
+          observations.set(address, live ? { exists: true, attributes: live.attributes, providerId: live.providerId } : { exists: false, attributes: {} });
+        });
+      } finally {
+        markSent();
+      }
     }),
-  );
+  ).then(() => undefined);
+  return { done, sent: Promise.all(sent).then(() => undefined) };
 }
 
 /**
@@ -66,7 +80,7 @@ async function observeGroups(groups: Groups, sessions: SessionPool, observations
  */
 export async function refresh(input: RefreshInput): Promise<ReadonlyMap<string, Observation>> {
   const observations = new Map<string, Observation>();
-  await observeGroups(groupsOf(input, input.desired, input.prior), input.sessions, observations);
+  await observeGroups(groupsOf(input, input.desired, input.prior), input.sessions, observations).done;
   return observations;
 }
 
@@ -76,6 +90,11 @@ export interface StartedRefresh {
   complete(prior: readonly PriorRecord[]): Promise<ReadonlyMap<string, Observation>>;
   /** Resolves once the early observation is over, whatever its outcome (for cleaning up). */
   settled(): Promise<void>;
+  /**
+   * Resolves once the early observation's statements are on their way to the targets (or it is
+   * over): the targets then work on them, and this process is free for other work. Never rejects.
+   */
+  underway(): Promise<void>;
 }
 
 /**
@@ -88,17 +107,18 @@ export function startRefresh(input: Omit<RefreshInput, 'prior'>): StartedRefresh
   const declared = groupsOf(input, input.desired, []);
   const early = observeGroups(declared, input.sessions, observations);
   // Handled here so a failure is not unhandled while the state is read; `complete` rethrows it.
-  const settled = early.then(
+  const settled = early.done.then(
     () => undefined,
     () => undefined,
   );
   return {
     async complete(prior) {
-      await early;
+      await early.done;
       // Every declared resource is in `declared`: only the records are left to look through.
-      await observeGroups(groupsOf(input, [], prior, declared), input.sessions, observations);
+      await observeGroups(groupsOf(input, [], prior, declared), input.sessions, observations).done;
       return observations;
     },
     settled: () => settled,
+    underway: () => early.sent,
   };
 }

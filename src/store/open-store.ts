@@ -141,10 +141,15 @@ async function openEmbedded(options: OpenStoreInternalOptions): Promise<OpenedSt
 /**
  * What `steward plan` reads of the project's store. From the embedded store, a valid plan
  * snapshot is read instead of the database, which opens only if the plan asks for more.
+ *
+ * `readAfter`: the embedded store, once locked, is read only after it settles. Reading it is this
+ * process's own work; a caller with work under way elsewhere that needs a moment of this process
+ * first (connections being opened) passes it so that work is not kept waiting.
  */
-export async function openPlanStore(options: OpenStoreInternalOptions): Promise<PlanStore> {
+export async function openPlanStore(options: OpenStoreInternalOptions, readAfter?: Promise<void>): Promise<PlanStore> {
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') return planStoreOf((await openPostgres(options, options.databaseUrl)).store);
   const place = await lockEmbedded(options);
+  await readAfter;
   // Never fails: a snapshot that cannot be read is no snapshot.
   const snapshot = await readPlanSnapshot(place.stewardDir, place.dataDir, EMBEDDED_PREPARATION.key);
   if (snapshot === undefined) return planStoreOf((await openLockedEmbedded(place)).store);

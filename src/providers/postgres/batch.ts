@@ -98,6 +98,8 @@ function recordingConnection(conn: InstanceConnection, scripts: Map<string, Scri
     query: primary.query,
     transaction: primary.transaction,
     statementCount: 0,
+    // Nothing goes to the server from here: it only records.
+    sent: () => Promise.resolve(),
     close: async () => undefined,
   };
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { StewardError, type DesiredResource } from '../../core/index.js';
 import type { EnvRef, PostgresInstanceSpec, StringOrEnv } from '../../kinds/index.js';
+import { ConnectionWaits } from './connection-waits.js';
 import { RELEASE_SESSION_LOCKS_SQL, sessionCatalogLocksSql } from './object-lock.js';
 
 /** Statements against one database of the instance. */
@@ -48,6 +49,8 @@ export interface InstanceConnection {
   /** Runs `fn` on one connection inside BEGIN/COMMIT, rolling back on error. */
   transaction<T>(fn: (query: (text: string, params?: readonly unknown[]) => Promise<pg.QueryResult>) => Promise<T>): Promise<T>;
   readonly statementCount: number;
+  /** Resolves once no statement asked for so far waits for a connection to open (see {@link ConnectionWaits}). */
+  sent(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -131,9 +134,32 @@ export function connectionConfig(target: DesiredResource<PostgresInstanceSpec>, 
 
 type Query = (text: string, params?: readonly unknown[]) => Promise<pg.QueryResult>;
 
-function counted(pool: pg.Pool, count: () => void, database: string): DatabaseConnection {
+/** No-op: a checked-out client's connection error also fails its query, which reports it. */
+const ignoreClientError = (): void => undefined;
+
+/**
+ * One query on a client of the pool, as `pool.query` runs it (a client whose query failed is not
+ * handed out again), with the wait for the client counted in `waits`.
+ */
+async function pooledQuery<R extends pg.QueryResultRow>(pool: pg.Pool, waits: ConnectionWaits, text: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>> {
+  const client = await waits.connect(pool);
+  // A connection lost while checked out emits `error` on its client: unheard, it ends the process.
+  client.on('error', ignoreClientError);
+  try {
+    const result = await client.query<R>(text, params as unknown[] | undefined);
+    client.removeListener('error', ignoreClientError);
+    client.release();
+    return result;
+  } catch (error) {
+    client.removeListener('error', ignoreClientError);
+    client.release(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
+}
+
+function counted(pool: pg.Pool, waits: ConnectionWaits, count: () => void, database: string): DatabaseConnection {
   const send = async (scripts: readonly string[], locks: readonly string[]): Promise<void> => {
-    const client = await pool.connect();
+    const client = await waits.connect(pool);
     const take = sessionCatalogLocksSql(locks);
     const release = take.length > 0 ? [RELEASE_SESSION_LOCKS_SQL] : [];
     // True while the session may hold a lock: such a session is closed rather than handed out again.
@@ -160,10 +186,10 @@ function counted(pool: pg.Pool, count: () => void, database: string): DatabaseCo
     database,
     query: async <R extends pg.QueryResultRow>(text: string, params?: readonly unknown[]) => {
       count();
-      return pool.query<R>(text, params as unknown[] | undefined);
+      return pooledQuery<R>(pool, waits, text, params);
     },
     transaction: async <T>(fn: (query: Query) => Promise<T>) => {
-      const client = await pool.connect();
+      const client = await waits.connect(pool);
       try {
         count();
         await client.query('BEGIN');
@@ -230,7 +256,8 @@ export async function connectInstance(
     statements += 1;
   };
   const pools: pg.Pool[] = [main];
-  const primary = counted(main, count, String(config.database));
+  const waits = new ConnectionWaits();
+  const primary = counted(main, waits, count, String(config.database));
   // One per database, so messages of transactions to it queue in one place (see `transactions`).
   const connections = new Map<string, DatabaseConnection>([[primary.database, primary]]);
   return {
@@ -246,7 +273,7 @@ export async function connectInstance(
         // the same parallelism, or a 16-worker apply would run two at a time there.
         const pool = poolFor(name, Math.max(1, options.maxConnections));
         pools.push(pool);
-        connection = counted(pool, count, name);
+        connection = counted(pool, waits, count, name);
         connections.set(name, connection);
       }
       return connection;
@@ -254,6 +281,7 @@ export async function connectInstance(
     get statementCount() {
       return statements;
     },
+    sent: () => waits.sent(),
     close: async () => {
       await Promise.all(pools.map((p) => p.end()));
     },

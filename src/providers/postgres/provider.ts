@@ -37,6 +37,7 @@ export function postgresProvider(options: ConnectOptions = DEFAULT_CONNECT_OPTIO
         get statementCount() {
           return conn.statementCount;
         },
+        sent: () => conn.sent(),
         batch: batchCapability(conn, handlerFor),
         close: () => conn.close(),
       };

@@ -171,7 +171,9 @@ export function withIntentWarnings(plan: PlanResult, pending: Refreshed['pending
  */
 export async function projectPolicies(project: Pick<LoadedProject, 'resources' | 'kinds'>): Promise<PolicySet> {
   const texts = new Map<string, string>();
-  for (const resource of project.resources) {
+  // By index: every declared resource is looked at, and a for-of allocates a result for each.
+  for (let i = 0; i < project.resources.length; i++) {
+    const resource = project.resources[i]!;
     if (resource.kind !== POLICY || texts.has(resource.source.file)) continue;
     // Only used to locate rules; an unreadable file falls back to the document's line.
     const text = await readFile(resolve(resource.source.file), 'utf8').catch(() => undefined);

@@ -61,6 +61,7 @@ export function hasChanges(plan: Plan): boolean {
 
 export function summarize(changes: readonly PlannedChange[]): PlanSummary {
   const counts: Record<ChangeAction, number> = { create: 0, update: 0, replace: 0, delete: 0, 'no-op': 0 };
-  for (const change of changes) counts[change.action] += 1;
+  // By index: a plan counts eleven thousand changes, and a for-of allocates a result for each.
+  for (let i = 0; i < changes.length; i++) counts[changes[i]!.action] += 1;
   return { create: counts.create, update: counts.update, replace: counts.replace, delete: counts.delete, noop: counts['no-op'] };
 }

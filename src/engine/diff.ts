@@ -78,7 +78,10 @@ export function diffAttributes(
   fields: Readonly<Record<string, FieldRule>>,
 ): readonly FieldChange[] {
   const changes: FieldChange[] = [];
-  for (const field of sortedKeys(desired)) {
+  const keys = sortedKeys(desired);
+  // By index: this runs for every resource of a plan, and a for-of allocates a result per field.
+  for (let i = 0; i < keys.length; i++) {
+    const field = keys[i]!;
     const rule = fields[field];
     if (rule?.createOnly) continue;
     const after = desired[field];

@@ -75,7 +75,8 @@ export function planChanges(input: PlanInput): PlanResult {
   const desiredAddresses = new Set<string>();
   for (let i = 0; i < input.desired.length; i++) desiredAddresses.add(input.desired[i]!.address);
 
-  for (const resource of input.desired) {
+  for (let i = 0; i < input.desired.length; i++) {
+    const resource = input.desired[i]!;
     const kind = input.kinds.get(resource.kind);
     if (!kind || kind.role !== 'managed') continue;
     const observation = input.observations.get(resource.address);
@@ -92,7 +93,8 @@ export function planChanges(input: PlanInput): PlanResult {
     changes.push(planDesired(resource, kind, priorByAddress.get(resource.address), observation));
   }
 
-  for (const record of input.prior) {
+  for (let i = 0; i < input.prior.length; i++) {
+    const record = input.prior[i]!;
     if (desiredAddresses.has(record.address)) continue;
     const address = record.address as ResourceAddress;
     const observation = input.observations.get(record.address);

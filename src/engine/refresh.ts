@@ -35,10 +35,15 @@ function groupsOf(
     // The declaration wins over the remembered spec: it is what the plan compares against.
     if (!group.requests.has(name)) group.requests.set(name, { address, spec });
   };
-  for (const resource of desired) {
+  // By index: a refresh adds every resource and record, and a for-of allocates a result for each.
+  for (let i = 0; i < desired.length; i++) {
+    const resource = desired[i]!;
     if (input.kinds.get(resource.kind)?.role === 'managed') add(resource.target, resource.kind, resource.name, resource.address, resource.spec);
   }
-  for (const record of prior) add(record.target, record.kind, record.name, record.address, record.spec ?? null);
+  for (let i = 0; i < prior.length; i++) {
+    const record = prior[i]!;
+    add(record.target, record.kind, record.name, record.address, record.spec ?? null);
+  }
   return groups;
 }
 

@@ -62,7 +62,11 @@ export function evaluatePlanPolicies(input: PlanPolicyInput): PolicyEvaluation {
       changeSubjects.push({ resource: { type: change.kind, name: change.name, resource }, action: change.action, change: view });
     }
   }
-  for (const resource of input.desired) if (kinds.get(resource.kind)?.role === 'target') stateSubjects.push(subjectOf(resource, 'use'));
+  // By index: every declared resource is looked at, and a for-of allocates a result for each.
+  for (let i = 0; i < input.desired.length; i++) {
+    const resource = input.desired[i]!;
+    if (kinds.get(resource.kind)?.role === 'target') stateSubjects.push(subjectOf(resource, 'use'));
+  }
 
   const stateRules = prepared.rules.filter((r) => !r.usesChange);
   const changeRules = prepared.rules.filter((r) => r.usesChange);

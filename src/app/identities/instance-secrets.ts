@@ -12,7 +12,9 @@ export const NO_INSTANCE_SECRETS: InstanceSecrets = new Map();
 /** Each declared instance whose password is a `{secretRef}`, with the Secret it names. */
 export function instanceSecretRefs(resources: readonly DesiredResource[]): readonly { readonly instance: string; readonly secret: string }[] {
   const out: { instance: string; secret: string }[] = [];
-  for (const resource of resources) {
+  // By index: every declared resource is looked at, and a for-of allocates a result for each.
+  for (let i = 0; i < resources.length; i++) {
+    const resource = resources[i]!;
     if (resource.kind !== POSTGRES_INSTANCE) continue;
     const password = (resource.spec as PostgresInstanceSpec).password;
     if (password !== undefined && 'secretRef' in password) out.push({ instance: resource.address, secret: password.secretRef });

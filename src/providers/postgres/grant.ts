@@ -97,7 +97,8 @@ function aclRequest(specs: readonly PostgresGrantSpec[]): AclRequest {
     types: [],
     grantees: new Set(),
   };
-  for (const spec of specs) {
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i]!;
     const { type, schema, names } = spec.on;
     request.grantees.add(aclName(spec.grantee));
     if (type === 'schema') {
@@ -366,7 +367,8 @@ export const grantHandler: KindHandler = {
         )
       : EMPTY_SNAPSHOT;
     const byDatabase = new Map<string, { name: string; spec: PostgresGrantSpec }[]>();
-    for (const item of items) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
       // Database grants read cluster catalogs: group them with the instance's own database.
       const db = item.spec.on.type === 'database' ? '' : item.spec.on.database;
       // Pushed, not spread into a new array: copying per item is quadratic in the grants of a database.
@@ -383,7 +385,8 @@ export const grantHandler: KindHandler = {
           if (isMissingDatabase(error)) return;
           throw error;
         }
-        for (const item of group) {
+        for (let i = 0; i < group.length; i++) {
+          const item = group[i]!;
           const observed = observeGrant(item.spec, acls, databases, conn.serverVersion);
           if (observed) found.set(item.name, observed);
         }

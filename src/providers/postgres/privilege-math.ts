@@ -14,9 +14,11 @@ export function fullSet(type: keyof typeof PRIVILEGES, serverVersion: number): r
 /** Tokens (`SELECT`, `ALL WITH GRANT OPTION`) to a map, with ALL expanded for this server. */
 export function expandTokens(tokens: readonly string[], full: readonly string[]): PrivilegeMap {
   const out = new Map<string, boolean>();
-  for (const token of tokens) {
-    const { privilege, grantable } = tokenPrivilege(token);
-    for (const p of privilege === 'ALL' ? full : [privilege]) out.set(p, (out.get(p) ?? false) || grantable);
+  // By index: a refresh expands the tokens of every grant, and a for-of allocates a result for each.
+  for (let i = 0; i < tokens.length; i++) {
+    const { privilege, grantable } = tokenPrivilege(tokens[i]!);
+    if (privilege !== 'ALL') out.set(privilege, (out.get(privilege) ?? false) || grantable);
+    else for (let j = 0; j < full.length; j++) out.set(full[j]!, (out.get(full[j]!) ?? false) || grantable);
   }
   return out;
 }

@@ -90,6 +90,32 @@ export function declaredTokens(spec: PostgresGrantSpec): readonly string[] {
   return normalizePrivileges(spec.privileges).map((p) => privilegeToken(p, spec.withGrantOption));
 }
 
+function buildDeclaredAttributes(spec: PostgresGrantSpec): Attributes {
+  const tokens = declaredTokens(spec) as JsonValue[];
+  if (spec.on.all === true) {
+    // Compared at the privilege level per object, so tables created later show up as missing
+    // privileges rather than as a perpetually changing list.
+    // In key order, as a plan compares them.
+    return spec.mode === 'authoritative' ? { extra: {}, missing: {}, privileges: tokens } : { missing: {}, privileges: tokens };
+  }
+  const privileges: Record<string, JsonValue> = {};
+  for (const key of grantObjectKeys(spec)) privileges[key] = tokens;
+  return { privileges };
+}
+
+const declaredAttributes = new WeakMap<PostgresGrantSpec, Attributes>();
+
+/**
+ * The attributes a grant declares, worked out once per spec and shared: nobody writes to them.
+ * An observation of a grant that stands exactly as declared returns this same object, and a plan
+ * then compares it with itself instead of field by field (a refresh observes every grant).
+ */
+export function grantDeclaredAttributes(spec: PostgresGrantSpec): Attributes {
+  let found = declaredAttributes.get(spec);
+  if (found === undefined) declaredAttributes.set(spec, (found = buildDeclaredAttributes(spec)));
+  return found;
+}
+
 export const postgresGrantKind: KindDefinition<PostgresGrantSpec> = {
   kind: POSTGRES_GRANT,
   description: postgresGrantSpecSchema.description ?? '',
@@ -109,17 +135,6 @@ export const postgresGrantKind: KindDefinition<PostgresGrantSpec> = {
     return refs;
   },
   target: instanceTarget,
-  desiredAttributes: (_name, spec): Attributes => {
-    const tokens = declaredTokens(spec) as JsonValue[];
-    if (spec.on.all === true) {
-      // Compared at the privilege level per object, so tables created later show up as missing
-      // privileges rather than as a perpetually changing list.
-      // In key order, as a plan compares them.
-      return spec.mode === 'authoritative' ? { extra: {}, missing: {}, privileges: tokens } : { missing: {}, privileges: tokens };
-    }
-    const privileges: Record<string, JsonValue> = {};
-    for (const key of grantObjectKeys(spec)) privileges[key] = tokens;
-    return { privileges };
-  },
+  desiredAttributes: (_name, spec) => grantDeclaredAttributes(spec),
   fields: {},
 };

@@ -1,5 +1,5 @@
 import type { DesiredResource, FieldChange, JsonValue, ObservedResource } from '../../core/index.js';
-import { POSTGRES_GRANT, declaredTokens, grantObjectKeys, isPublic, type PostgresGrantSpec } from '../../kinds/index.js';
+import { POSTGRES_GRANT, declaredTokens, grantDeclaredAttributes, grantObjectKeys, isPublic, type PostgresGrantSpec } from '../../kinds/index.js';
 import {
   RELKINDS,
   readColumns,
@@ -164,6 +164,12 @@ function snapshotFor(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Acl
   }
 }
 
+function sameTokens(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** `entries` (sorted in place when they are not already, as mostly they are) as an object in key order. */
 function sortedRecord(entries: [string, JsonValue][]): Record<string, JsonValue> {
   for (let i = 1; i < entries.length; i++) {
@@ -210,23 +216,34 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
     }
     // An empty schema holds nothing to grant on: the grant is in place (and stays so via default privileges).
     if (objects.length > 0 && !holdsAny) return undefined;
+    // Nothing lacking and nothing extra: the declared attributes are what stands.
+    if (missing.length === 0 && extra.length === 0) return { providerId, attributes: grantDeclaredAttributes(spec) };
     const attributes: Record<string, JsonValue> = { privileges: [...declaredTokens(spec)], missing: sortedRecord(missing) };
     if (!additive) attributes['extra'] = sortedRecord(extra);
     return { providerId, attributes };
   }
-  const privileges: [string, JsonValue][] = [];
+  const declared = grantDeclaredAttributes(spec);
+  // The grant's object keys, as the declared attributes hold them (for-in allocates nothing).
+  const declaredTokensOf = declared['privileges'] as Readonly<Record<string, readonly string[]>>;
+  const found: (readonly string[])[] = [];
   let holdsAny = false;
-  const keys = grantObjectKeys(spec);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
+  let asDeclared = true;
+  for (const key in declaredTokensOf) {
     const object = catalogKey(spec, key, acls.resolved);
     if (object === undefined || !snapshot.objects.has(object)) return undefined;
     const tokens = observedTokens(snapshot.held(object, grantee), spec.privileges, spec.withGrantOption, additive, full);
     // Additive grants only see the declared privileges: other ones do not make this grant exist.
     if (tokens.length > 0) holdsAny = true;
-    privileges.push([key, [...tokens]]);
+    if (asDeclared && !sameTokens(tokens, declaredTokensOf[key]!)) asDeclared = false;
+    found.push(tokens);
   }
-  return holdsAny ? { providerId, attributes: { privileges: sortedRecord(privileges) } } : undefined;
+  if (!holdsAny) return undefined;
+  // Mostly every object holds just what is declared: the declared attributes are then what stands.
+  if (asDeclared) return { providerId, attributes: declared };
+  const privileges: [string, JsonValue][] = [];
+  let i = 0;
+  for (const key in declaredTokensOf) privileges.push([key, [...found[i++]!]]);
+  return { providerId, attributes: { privileges: sortedRecord(privileges) } };
 }
 
 /** A table or sequence key (`schema.name`) as SQL, e.g. `"billing"."invoices"`. */

@@ -28,6 +28,15 @@ describe('parseAcl', () => {
     expect(plain(parseAcl(['alice=r/owner', 'alice=r*w/other']))).toEqual({ alice: { SELECT: true, UPDATE: false } });
   });
 
+  it('reads an item it has read before the same way, in any ACL, and a merge changes no earlier result', () => {
+    const first = parseAcl(['carol=r/owner', 'dave=a/owner']);
+    const second = parseAcl(['dave=w*/other', 'carol=r/owner', 'carol=a*/other']);
+    expect(plain(second)).toEqual({ carol: { INSERT: true, SELECT: false }, dave: { UPDATE: true } });
+    expect(plain(first)).toEqual({ carol: { SELECT: false }, dave: { INSERT: false } });
+    expect(plain(parseAcl(['carol=r/owner']))).toEqual({ carol: { SELECT: false } });
+    expect(Object.fromEntries(heldIn(['carol=r/owner', 'carol=a*/other'], 'carol'))).toEqual({ INSERT: true, SELECT: false });
+  });
+
   it("reads one grantee's entries alone, never another's that merely starts alike", () => {
     // Roles named abc, "abc (a leading quote) and abc=x, and PUBLIC.
     const items = ['"abc=x"=r/o', '"""abc"=w/o', 'abc=a/o', 'abc=d*/other', '=U/o'];

@@ -49,7 +49,8 @@ function groupsOf(
 
 /**
  * Observes `groups` into `observations`. `sent` resolves once each group's statements are on their
- * way to its target (see `ProviderSession.sent`), or its observation is over, whichever comes first.
+ * way to its target (see `ProviderSession.sent`), or its observation is over (e.g. failed to
+ * connect), whichever comes first.
  */
 function observeGroups(groups: Groups, sessions: SessionPool, observations: Map<string, Observation>): { readonly done: Promise<void>; readonly sent: Promise<void> } {
   const sent: Promise<void>[] = [];
@@ -64,7 +65,8 @@ function observeGroups(groups: Groups, sessions: SessionPool, observations: Map<
         const requests: { name: string; spec: unknown }[] = [];
         group.requests.forEach((r, name) => requests.push({ name, spec: r.spec }));
         const observing = session.observe(group.kind, requests);
-        session.sent?.().then(markSent, markSent);
+        // A session that cannot tell is taken to have sent its statements once asked.
+        (session.sent?.() ?? Promise.resolve()).then(markSent, markSent);
         const found = await observing;
         group.requests.forEach(({ address }, name) => {
           const live = found.get(name);

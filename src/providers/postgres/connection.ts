@@ -145,15 +145,15 @@ async function pooledQuery<R extends pg.QueryResultRow>(pool: pg.Pool, waits: Co
   const client = await waits.connect(pool);
   // A connection lost while checked out emits `error` on its client: unheard, it ends the process.
   client.on('error', ignoreClientError);
+  let failure: Error | undefined;
   try {
-    const result = await client.query<R>(text, params as unknown[] | undefined);
-    client.removeListener('error', ignoreClientError);
-    client.release();
-    return result;
+    return await client.query<R>(text, params as unknown[] | undefined);
   } catch (error) {
-    client.removeListener('error', ignoreClientError);
-    client.release(error instanceof Error ? error : new Error(String(error)));
+    failure = error instanceof Error ? error : new Error(String(error));
     throw error;
+  } finally {
+    client.removeListener('error', ignoreClientError);
+    client.release(failure);
   }
 }
 

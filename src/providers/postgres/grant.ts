@@ -192,7 +192,9 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
   const grantee = aclName(spec.grantee);
   if (spec.on.all === true) {
     if (!acls.schemas.objects.has(spec.on.schema!)) return undefined;
-    const desired = expandTokens(declaredTokens(spec), full);
+    const declared = grantDeclaredAttributes(spec);
+    const tokens = declared['privileges'] as readonly string[];
+    const desired = expandTokens(tokens, full);
     const missing: [string, JsonValue][] = [];
     const extra: [string, JsonValue][] = [];
     let holdsAny = false;
@@ -217,8 +219,8 @@ function observeGrant(spec: PostgresGrantSpec, acls: DatabaseAcls, databases: Ac
     // An empty schema holds nothing to grant on: the grant is in place (and stays so via default privileges).
     if (objects.length > 0 && !holdsAny) return undefined;
     // Nothing lacking and nothing extra: the declared attributes are what stands.
-    if (missing.length === 0 && extra.length === 0) return { providerId, attributes: grantDeclaredAttributes(spec) };
-    const attributes: Record<string, JsonValue> = { privileges: [...declaredTokens(spec)], missing: sortedRecord(missing) };
+    if (missing.length === 0 && extra.length === 0) return { providerId, attributes: declared };
+    const attributes: Record<string, JsonValue> = { privileges: [...tokens], missing: sortedRecord(missing) };
     if (!additive) attributes['extra'] = sortedRecord(extra);
     return { providerId, attributes };
   }
